@@ -1,0 +1,398 @@
+/*
+ * cmd_token.c: `lobbyd token check` and `lobbyd token mint`.
+ *
+ *   lobbyd token check -c FILE [--room R] [--now S]   < token
+ *       Verifies the token read on stdin exactly as the daemon would and
+ *       prints one JSON object: valid, status, reason, fingerprint, alg,
+ *       kid, iss, aud, sub, room, exp, nbf, rights {owner, bypass,
+ *       affiliation}, identity {id, name, email, avatar, group}, features,
+ *       context_room.  Exit 0 valid, 1 refused, 2 usage, configuration or
+ *       internal error.
+ *
+ *   lobbyd token mint -c FILE --room R [--moderator] [--bypass] [--name N]
+ *                     [--email E] [--id I] [--ttl S] [--kid K] [--alg A]
+ *       Prints a token signed with jwt_secret_file (or, with --kid, with
+ *       jwt_mint_key_file).  Exit 0, or 2 with the reason on stderr.
+ *
+ * The token itself is never printed by `check` (only its fingerprint), and
+ * no secret ever comes from the command line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "component/cmd_token.h"
+#include "component/config.h"
+#include "jwt/mint.h"
+#include "jwt/token.h"
+
+/* stdin is read up to twice the token limit, so that an oversized token is
+ * refused with its size rather than cut. */
+#define CMD_TOKEN_READ_MAX (2 * TOKEN_MAX_BYTES)
+
+enum {
+    OPT_NOW = 256,
+    OPT_MODERATOR,
+    OPT_BYPASS,
+    OPT_NAME,
+    OPT_EMAIL,
+    OPT_ID,
+    OPT_TTL,
+    OPT_KID,
+    OPT_ALG
+};
+
+static void usage_token(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: lobbyd token check -c FILE [--room ROOM] [--now SECONDS] < "
+        "token\n"
+        "       lobbyd token mint -c FILE --room ROOM [--moderator] "
+        "[--bypass]\n"
+        "                         [--name NAME] [--email EMAIL] [--id ID]\n"
+        "                         [--ttl SECONDS] [--kid KID] [--alg ALG]\n"
+        "\n"
+        "check  verify a token read on stdin with the jwt_* settings of FILE "
+        "and\n"
+        "       print one JSON object (valid, rights, identity, reason,\n"
+        "       fingerprint); exit 0 valid, 1 refused, 2 usage/config error.\n"
+        "       --room   the room node the token must be valid for\n"
+        "                (default: no room check)\n"
+        "       --now    check at this Unix time instead of the clock\n"
+        "mint   print a token signed with jwt_secret_file (HS256 unless "
+        "--alg),\n"
+        "       or with jwt_mint_key_file when --kid is given (RS256, ES256 "
+        "or\n"
+        "       ES384 by key type unless --alg).  --ttl defaults to %d s.\n",
+        MINT_DEFAULT_TTL_S);
+}
+
+/* Parses a decimal number in [0, max]; returns 0 or -1. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Loads the configuration named by -c; prints why on failure. */
+static struct config *load_config(const char *path)
+{
+    if (path == NULL) {
+        fprintf(stderr, "lobbyd token: -c FILE is required\n");
+        return NULL;
+    }
+    return config_load(path, stderr, NULL);
+}
+
+/* Reads the token from stdin, trimming surrounding blanks. */
+static char *read_token(size_t *len)
+{
+    char *buf = malloc(CMD_TOKEN_READ_MAX + 1);
+    size_t n, start = 0;
+
+    *len = 0;
+    if (buf == NULL)
+        return NULL;
+    n = fread(buf, 1, CMD_TOKEN_READ_MAX, stdin);
+    if (ferror(stdin)) {
+        free(buf);
+        return NULL;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+                     buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    while (start < n && (buf[start] == ' ' || buf[start] == '\t' ||
+                         buf[start] == '\n' || buf[start] == '\r'))
+        start++;
+    memmove(buf, buf + start, n - start);
+    *len = n - start;
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* Adds 'key': string or null. */
+static void put_str(json_t *obj, const char *key, const char *value)
+{
+    json_object_set_new(obj, key,
+                        value != NULL ? json_string(value) : json_null());
+}
+
+/* Adds 'key': the parsed compact JSON 'text', or null. */
+static void put_json(json_t *obj, const char *key, const char *text)
+{
+    json_t *v = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+    json_object_set_new(obj, key, v != NULL ? v : json_null());
+}
+
+static json_t *claims_json(enum token_status st, const struct token_claims *c,
+                           const struct token_reason *why, const char *fp)
+{
+    json_t *o = json_object(), *rights = json_object(), *id = json_object();
+    static const char *const aff[] = {"none", "member", "owner"};
+
+    json_object_set_new(o, "valid", json_boolean(st == TOKEN_VALID));
+    put_str(o, "status", token_status_name(st));
+    put_str(o, "reason", st == TOKEN_VALID ? NULL : why->text);
+    put_str(o, "fingerprint", fp);
+    put_str(o, "alg", st == TOKEN_VALID ? c->alg : NULL);
+    put_str(o, "kid", c->kid);
+    put_str(o, "iss", c->iss);
+    put_str(o, "aud", c->aud);
+    put_str(o, "sub", c->sub);
+    put_str(o, "room", c->room);
+    json_object_set_new(o, "exp",
+                        c->has_exp ? json_integer(c->exp_s) : json_null());
+    json_object_set_new(o, "nbf",
+                        c->has_nbf ? json_integer(c->nbf_s) : json_null());
+    json_object_set_new(rights, "owner", json_boolean(c->owner));
+    json_object_set_new(rights, "bypass", json_boolean(c->bypass));
+    put_str(rights, "affiliation", aff[c->affiliation]);
+    json_object_set_new(o, "rights", rights);
+    put_str(id, "id", c->user_id);
+    put_str(id, "name", c->name);
+    put_str(id, "email", c->email);
+    put_str(id, "avatar", c->avatar);
+    put_str(id, "group", c->group);
+    json_object_set_new(o, "identity", id);
+    put_json(o, "features", c->features_json);
+    put_json(o, "context_room", c->room_json);
+    return o;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"room", required_argument, NULL, 'r'},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *room = NULL;
+    struct config *cfg = NULL;
+    struct token_verifier *v = NULL;
+    struct token_claims claims;
+    struct token_reason why;
+    char fp[TOKEN_FINGERPRINT_SIZE], *token = NULL;
+    int64_t now_s = (int64_t)time(NULL);
+    enum token_status st;
+    uint64_t u;
+    json_t *out = NULL;
+    size_t len = 0;
+    int ch, rc = 2;
+
+    memset(&claims, 0, sizeof(claims));
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'r':
+            room = optarg;
+            break;
+        case OPT_NOW:
+            if (parse_u64(optarg, INT64_MAX / 2, &u) != 0) {
+                fprintf(stderr,
+                        "lobbyd token check: --now: not a number "
+                        "of seconds: %s\n",
+                        optarg);
+                return 2;
+            }
+            now_s = (int64_t)u;
+            break;
+        case 'h':
+            usage_token(stdout);
+            return 0;
+        default:
+            usage_token(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage_token(stderr);
+        return 2;
+    }
+    cfg = load_config(path);
+    if (cfg == NULL)
+        goto out;
+    v = token_verifier_new(&cfg->token, &why);
+    if (v == NULL) {
+        fprintf(stderr, "lobbyd token check: %s: %s\n", path, why.text);
+        goto out;
+    }
+    token = read_token(&len);
+    if (token == NULL) {
+        fprintf(stderr, "lobbyd token check: cannot read stdin\n");
+        goto out;
+    }
+    st = token_verify(v, token, len, room, now_s, &claims, &why);
+    token_fingerprint(token, len, fp);
+    out = claims_json(st, &claims, &why, fp);
+    if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0 ||
+        fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "lobbyd token check: cannot write the result\n");
+        goto out;
+    }
+    rc = st == TOKEN_VALID ? 0 : st == TOKEN_REFUSED ? 1 : 2;
+out:
+    json_decref(out);
+    token_claims_clear(&claims);
+    free(token);
+    token_verifier_free(v);
+    config_free(cfg);
+    return rc;
+}
+
+/* Parses mint's options into 'req'; returns 0, 1 (help shown) or 2. */
+static int parse_mint(int argc, char **argv, const char **path,
+                      struct mint_request *req)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"room", required_argument, NULL, 'r'},
+        {"moderator", no_argument, NULL, OPT_MODERATOR},
+        {"bypass", no_argument, NULL, OPT_BYPASS},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"email", required_argument, NULL, OPT_EMAIL},
+        {"id", required_argument, NULL, OPT_ID},
+        {"ttl", required_argument, NULL, OPT_TTL},
+        {"kid", required_argument, NULL, OPT_KID},
+        {"alg", required_argument, NULL, OPT_ALG},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t u;
+    int ch;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            *path = optarg;
+            break;
+        case 'r':
+            req->room = optarg;
+            break;
+        case OPT_MODERATOR:
+            req->moderator = true;
+            break;
+        case OPT_BYPASS:
+            req->bypass = true;
+            break;
+        case OPT_NAME:
+            req->name = optarg;
+            break;
+        case OPT_EMAIL:
+            req->email = optarg;
+            break;
+        case OPT_ID:
+            req->user_id = optarg;
+            break;
+        case OPT_KID:
+            req->kid = optarg;
+            break;
+        case OPT_ALG:
+            req->alg = optarg;
+            break;
+        case OPT_TTL:
+        case OPT_NOW:
+            if (parse_u64(optarg,
+                          ch == OPT_TTL ? MINT_MAX_TTL_S
+                                        : (uint64_t)INT64_MAX / 2,
+                          &u) != 0) {
+                fprintf(stderr,
+                        "lobbyd token mint: --%s: not a number of "
+                        "seconds in range: %s\n",
+                        ch == OPT_TTL ? "ttl" : "now", optarg);
+                return 2;
+            }
+            if (ch == OPT_TTL)
+                req->ttl_s = (unsigned)u;
+            else
+                req->now_s = (int64_t)u;
+            break;
+        case 'h':
+            usage_token(stdout);
+            return 1;
+        default:
+            usage_token(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc || req->room == NULL) {
+        if (req->room == NULL)
+            fprintf(stderr, "lobbyd token mint: --room is required\n");
+        usage_token(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+static int cmd_mint(int argc, char **argv)
+{
+    struct mint_request req;
+    struct token_reason why;
+    struct config *cfg = NULL;
+    const char *path = NULL;
+    char *token = NULL;
+    int rc;
+
+    memset(&req, 0, sizeof(req));
+    req.now_s = (int64_t)time(NULL);
+    rc = parse_mint(argc, argv, &path, &req);
+    if (rc != 0)
+        return rc == 1 ? 0 : 2;
+    rc = 2;
+    cfg = load_config(path);
+    if (cfg == NULL)
+        goto out;
+    if (mint_token(&cfg->token, &req, &token, &why) != 0) {
+        fprintf(stderr, "lobbyd token mint: %s\n", why.text);
+        goto out;
+    }
+    if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "lobbyd token mint: cannot write the token\n");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(token);
+    config_free(cfg);
+    return rc;
+}
+
+int cmd_token_main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        usage_token(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "mint") == 0)
+        return cmd_mint(argc - 1, argv + 1);
+    fprintf(stderr, "lobbyd token: unknown command \"%s\"\n", argv[1]);
+    usage_token(stderr);
+    return 2;
+}

@@ -1,0 +1,594 @@
+/*
+ * config.c: the option table, the "key = value" parser, environment
+ * overrides and secret files.
+ *
+ * Format: one "key = value" per line; blank lines and lines whose first
+ * non-blank character is '#' are ignored, as is anything after " #". Keys of
+ * type list may be repeated; every other key may appear once. Errors are
+ * collected, not fatal one by one: an operator sees all of them in one run.
+ *
+ * This file does not open key files or talk to Prosody; token key material
+ * is checked by jwt/ when the verifier is built (lobbyd --check does both).
+ */
+#include "component/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "component/log.h"
+
+enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
+
+struct opt {
+    const char *key;
+    enum opt_type type;
+    size_t offset;
+    unsigned long min, max;         /* OPT_UINT bounds */
+    const char *def;                /* NULL: no default */
+    const char *const *choices;     /* OPT_ENUM, NULL-terminated */
+    bool required;
+    const char *help;
+};
+
+static const char *const password_modes[] = {"bypass", "also-required", "ignored", NULL};
+static const char *const invalid_tokens[] = {"guest", "deny", NULL};
+static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
+
+#define O(f) offsetof(struct config, f)
+static const struct opt opts[] = {
+    {"component_jid", OPT_STR, O(component_jid), 0, 0, NULL, NULL, true,
+     "JID of this component, configured in Prosody as an external Component; also the lobby MUC domain"},
+    {"component_host", OPT_STR, O(component_host), 0, 0, "127.0.0.1", NULL, false,
+     "address of Prosody's component listener"},
+    {"component_port", OPT_UINT, O(component_port), 1, 65535, "5347", NULL, false,
+     "port of Prosody's component listener"},
+    {"component_secret_file", OPT_STR, O(component_secret_file), 0, 0, NULL, NULL, false,
+     "file holding the component secret (not accessible to others); LOBBYD_COMPONENT_SECRET overrides it"},
+    {"reconnect_max_ms", OPT_UINT, O(reconnect_max_ms), 100, 600000, "10000", NULL, false,
+     "longest wait between reconnection attempts to Prosody"},
+    {"main_domain", OPT_STR, O(main_domain), 0, 0, NULL, NULL, true,
+     "the Jitsi VirtualHost, e.g. meet.example.com"},
+    {"muc_domain", OPT_STR, O(muc_domain), 0, 0, NULL, NULL, true,
+     "the main conference MUC; bridge requests are accepted only from this JID"},
+    {"password_mode", OPT_ENUM, O(password_mode), 0, 0, "bypass", password_modes, false,
+     "room password while the lobby is on: bypass (lets in, as stock Jitsi), also-required, ignored"},
+    {"invalid_token", OPT_ENUM, O(invalid_token), 0, 0, "guest", invalid_tokens, false,
+     "a token that fails verification: guest (treated as no token) or deny (join refused)"},
+    {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
+     "guests must give a display name before knocking (never applies to owners)"},
+    {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
+     "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
+    {"rejoin_window", OPT_UINT, O(rejoin_window_s), 0, 86400, "60", NULL, false,
+     "seconds an admitted session keeps its admission after it leaves"},
+    {"deny_cooldown", OPT_UINT, O(deny_cooldown_s), 0, 86400, "0", NULL, false,
+     "seconds a denied session must wait before it may knock again (0: no wait)"},
+    {"jwt_app_id", OPT_STR, O(jwt_app_id), 0, 0, NULL, NULL, false,
+     "application id; the default accepted issuer"},
+    {"jwt_accepted_issuers", OPT_STR, O(jwt_accepted_issuers), 0, 0, NULL, NULL, false,
+     "comma-separated accepted iss values (default: jwt_app_id; * = any)"},
+    {"jwt_accepted_audiences", OPT_STR, O(jwt_accepted_audiences), 0, 0, NULL, NULL, false,
+     "comma-separated accepted aud values (default: jitsi; * = any)"},
+    {"jwt_secret_file", OPT_STR, O(jwt_secret_file), 0, 0, NULL, NULL, false,
+     "file holding the HS256/384/512 shared secret (not accessible to others)"},
+    {"jwt_hs_algorithms", OPT_STR, O(jwt_hs_algorithms), 0, 0, NULL, NULL, false,
+     "algorithms accepted with the shared secret (default: HS256,HS384,HS512)"},
+    {"jwt_key_dir", OPT_STR, O(jwt_key_dir), 0, 0, NULL, NULL, false,
+     "directory of RS/ES public keys named hex(sha256(kid)).pem, as an ASAP key server"},
+    {"jwt_asym_algorithms", OPT_STR, O(jwt_asym_algorithms), 0, 0, NULL, NULL, false,
+     "algorithms accepted with public keys (default: RS256,RS384,RS512,ES256,ES384)"},
+    {"jwt_mint_key_file", OPT_STR, O(jwt_mint_key_file), 0, 0, NULL, NULL, false,
+     "private key used by `lobbyd token mint --kid`"},
+    {"jwt_domain", OPT_STR, O(jwt_domain), 0, 0, NULL, NULL, false,
+     "expected sub when jwt_verify_domain is on (default: main_domain)"},
+    {"jwt_issuer", OPT_LIST, O(jwt_issuers), 0, 0, NULL, NULL, false,
+     "an extra issuer with its own keys: ISS secret_file=PATH key_dir=DIR algorithms=A,B; repeatable"},
+    {"jwt_leeway", OPT_UINT, O(jwt_leeway_s), 0, TOKEN_MAX_LEEWAY_S, "0", NULL, false,
+     "seconds of clock skew allowed on exp and nbf"},
+    {"jwt_require_room", OPT_BOOL, O(jwt_require_room), 0, 0, "yes", NULL, false,
+     "a token without a room claim is refused"},
+    {"jwt_allow_wildcard_room", OPT_BOOL, O(jwt_allow_wildcard_room), 0, 0, "no", NULL, false,
+     "a room claim of * is valid for every room"},
+    {"jwt_verify_domain", OPT_BOOL, O(jwt_verify_domain), 0, 0, "no", NULL, false,
+     "check sub against jwt_domain"},
+    {"lock_file", OPT_STR, O(lock_file), 0, 0, NULL, NULL, false,
+     "lock held while running, so a second lobbyd refuses to start"},
+    {"log_level", OPT_ENUM, O(log_level), 0, 0, "info", log_levels, false,
+     "debug, info, warn or error"},
+    {"log_time", OPT_BOOL, O(log_time), 0, 0, "no", NULL, false,
+     "start each log line with a UTC timestamp"},
+    {"debug_xmpp", OPT_BOOL, O(debug_xmpp), 0, 0, "no", NULL, false,
+     "log every stanza; UNSAFE in production: stanzas carry tokens"},
+};
+#undef O
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+struct parse_state {
+    const char *file;
+    FILE *errs;
+    unsigned errors;
+    unsigned line[N_OPTS];          /* where each key was set; 0 = not set */
+};
+
+static void perr(struct parse_state *ps, unsigned line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void perr(struct parse_state *ps, unsigned line, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+
+    ps->errors++;
+    if (ps->errs == NULL)
+        return;
+    if (line > 0)
+        fprintf(ps->errs, "%s:%u: ", ps->file, line);
+    else
+        fprintf(ps->errs, "%s: ", ps->file);
+    if (key != NULL)
+        fprintf(ps->errs, "key \"%s\": ", key);
+    va_start(ap, fmt);
+    vfprintf(ps->errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', ps->errs);
+}
+
+static const struct opt *opt_find(const char *key, size_t *idx)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (strcmp(opts[i].key, key) == 0) {
+            *idx = i;
+            return &opts[i];
+        }
+    }
+    return NULL;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"};
+    static const char *const no[] = {"no", "false", "off", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_uint(const char *v, unsigned long min, unsigned long max, unsigned *out)
+{
+    char *end = NULL;
+    unsigned long long n;
+
+    if (*v < '0' || *v > '9')
+        return false;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < min || n > max)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+/* Store 'value' for 'o'. Returns false with a reason in 'why'. */
+static bool opt_set(struct config *cfg, const struct opt *o, const char *value, char *why, size_t whysz)
+{
+    char *field = (char *)cfg + o->offset;
+
+    switch (o->type) {
+    case OPT_STR: {
+        char **p = (char **)(void *)field;
+
+        if (*value == '\0') {
+            snprintf(why, whysz, "empty value");
+            return false;
+        }
+        free(*p);
+        *p = xstrdup(value);
+        return true;
+    }
+    case OPT_UINT:
+        if (!parse_uint(value, o->min, o->max, (unsigned *)(void *)field)) {
+            snprintf(why, whysz, "\"%s\" is not a whole number from %lu to %lu", value, o->min, o->max);
+            return false;
+        }
+        return true;
+    case OPT_BOOL:
+        if (!parse_bool(value, (bool *)(void *)field)) {
+            snprintf(why, whysz, "\"%s\" is not yes or no", value);
+            return false;
+        }
+        return true;
+    case OPT_ENUM:
+        for (unsigned i = 0; o->choices[i] != NULL; i++) {
+            if (strcmp(value, o->choices[i]) == 0) {
+                *(unsigned *)(void *)field = i;
+                return true;
+            }
+        }
+        {
+            size_t n = (size_t)snprintf(why, whysz, "\"%s\" is not one of", value);
+
+            for (unsigned i = 0; o->choices[i] != NULL && n < whysz; i++)
+                n += (size_t)snprintf(why + n, whysz - n, " %s", o->choices[i]);
+        }
+        return false;
+    case OPT_LIST: {
+        struct config_list *l = (struct config_list *)(void *)field;
+
+        if (*value == '\0') {
+            snprintf(why, whysz, "empty value");
+            return false;
+        }
+        if (l->n >= CONFIG_LIST_MAX) {
+            snprintf(why, whysz, "more than %d entries", CONFIG_LIST_MAX);
+            return false;
+        }
+        l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+        l->items[l->n++] = xstrdup(value);
+        return true;
+    }
+    }
+    return false;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static void parse_line(struct config *cfg, struct parse_state *ps, char *line, unsigned lineno)
+{
+    char why[256];
+    char *key, *value, *eq, *hash;
+    const struct opt *o;
+    size_t idx;
+
+    key = trim(line);
+    if (*key == '\0' || *key == '#')
+        return;
+    for (hash = strchr(key, '#'); hash != NULL; hash = strchr(hash + 1, '#')) {
+        if (isspace((unsigned char)hash[-1])) {
+            *hash = '\0';
+            break;
+        }
+    }
+    eq = strchr(key, '=');
+    if (eq == NULL) {
+        perr(ps, lineno, NULL, "expected \"key = value\", got \"%.60s\"", key);
+        return;
+    }
+    *eq = '\0';
+    key = trim(key);
+    value = trim(eq + 1);
+    o = opt_find(key, &idx);
+    if (o == NULL) {
+        perr(ps, lineno, key, "unknown key (see lobbyd --help-config)");
+        return;
+    }
+    if (o->type != OPT_LIST && ps->line[idx] != 0) {
+        perr(ps, lineno, key, "already set on line %u", ps->line[idx]);
+        return;
+    }
+    if (!opt_set(cfg, o, value, why, sizeof(why))) {
+        perr(ps, lineno, key, "%s", why);
+        return;
+    }
+    ps->line[idx] = lineno;
+}
+
+static void apply_env(struct config *cfg, struct parse_state *ps, FILE *notes)
+{
+    char name[128], why[256];
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *v;
+        size_t n = (size_t)snprintf(name, sizeof(name), "LOBBYD_%s", opts[i].key);
+
+        for (size_t j = 7; j < n && j < sizeof(name); j++)
+            name[j] = (char)toupper((unsigned char)name[j]);
+        v = getenv(name);
+        if (v == NULL)
+            continue;
+        if (opts[i].type == OPT_LIST) {
+            struct config_list *l = (struct config_list *)(void *)((char *)cfg + opts[i].offset);
+
+            for (size_t k = 0; k < l->n; k++)
+                free(l->items[k]);
+            l->n = 0;
+        }
+        if (!opt_set(cfg, &opts[i], v, why, sizeof(why))) {
+            perr(ps, 0, opts[i].key, "from environment %s: %s", name, why);
+            continue;
+        }
+        ps->line[i] = ps->line[i] == 0 ? 1 : ps->line[i];
+        if (notes != NULL)
+            fprintf(notes, "%s overrides %s from the environment\n", name, opts[i].key);
+    }
+}
+
+static void apply_defaults(struct config *cfg, struct parse_state *ps)
+{
+    char why[256];
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (ps->line[i] != 0)
+            continue;
+        if (opts[i].def != NULL) {
+            /* Defaults are part of the table; a bad one is our bug. */
+            if (!opt_set(cfg, &opts[i], opts[i].def, why, sizeof(why)))
+                fatalx("config: bad built-in default for %s: %s", opts[i].key, why);
+        } else if (opts[i].required) {
+            perr(ps, 0, opts[i].key, "required but not set");
+        }
+    }
+}
+
+static void derive(struct config *cfg, struct parse_state *ps)
+{
+    struct token_config *t = &cfg->token;
+
+    if (cfg->component_secret_file == NULL && getenv("LOBBYD_COMPONENT_SECRET") == NULL)
+        perr(ps, 0, "component_secret_file", "required (or set LOBBYD_COMPONENT_SECRET)");
+    memset(t, 0, sizeof(*t));
+    t->app_id = cfg->jwt_app_id;
+    t->accepted_issuers = cfg->jwt_accepted_issuers;
+    t->accepted_audiences = cfg->jwt_accepted_audiences;
+    t->secret_file = cfg->jwt_secret_file;
+    t->hs_algorithms = cfg->jwt_hs_algorithms;
+    t->key_dir = cfg->jwt_key_dir;
+    t->asym_algorithms = cfg->jwt_asym_algorithms;
+    t->mint_key_file = cfg->jwt_mint_key_file;
+    t->domain = cfg->jwt_domain != NULL ? cfg->jwt_domain : cfg->main_domain;
+    t->extra_issuers = (const char *const *)cfg->jwt_issuers.items;
+    t->n_extra_issuers = cfg->jwt_issuers.n;
+    t->leeway_s = cfg->jwt_leeway_s;
+    t->require_room = cfg->jwt_require_room;
+    t->allow_wildcard_room = cfg->jwt_allow_wildcard_room;
+    t->verify_domain = cfg->jwt_verify_domain;
+}
+
+struct config *config_load(const char *path, FILE *errs, FILE *notes)
+{
+    struct parse_state ps;
+    struct config *cfg = NULL;
+    FILE *f = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned lineno = 0;
+
+    memset(&ps, 0, sizeof(ps));
+    ps.file = path;
+    ps.errs = errs;
+    cfg = xcalloc(1, sizeof(*cfg));
+    cfg->path = xstrdup(path);
+    f = fopen(path, "re");
+    if (f == NULL) {
+        perr(&ps, 0, NULL, "cannot open: %s", strerror(errno));
+        goto out;
+    }
+    while ((len = getline(&line, &cap, f)) != -1) {
+        lineno++;
+        if ((size_t)len > CONFIG_LINE_MAX) {
+            perr(&ps, lineno, NULL, "line longer than %d bytes", CONFIG_LINE_MAX);
+            continue;
+        }
+        if (memchr(line, '\0', (size_t)len) != NULL) {
+            perr(&ps, lineno, NULL, "NUL byte in line");
+            continue;
+        }
+        parse_line(cfg, &ps, line, lineno);
+    }
+    if (ferror(f))
+        perr(&ps, 0, NULL, "read error: %s", strerror(errno));
+    apply_env(cfg, &ps, notes);
+    apply_defaults(cfg, &ps);
+    derive(cfg, &ps);
+out:
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    if (ps.errors > 0) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void list_free(struct config_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+void config_free(struct config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char *field = (char *)cfg + opts[i].offset;
+
+        if (opts[i].type == OPT_STR)
+            free(*(char **)(void *)field);
+        else if (opts[i].type == OPT_LIST)
+            list_free((struct config_list *)(void *)field);
+    }
+    if (cfg->component_secret != NULL) {
+        OPENSSL_cleanse(cfg->component_secret, strlen(cfg->component_secret));
+        free(cfg->component_secret);
+    }
+    free(cfg->path);
+    free(cfg);
+}
+
+int config_check_secrecy(int fd, const char *path, char *why, size_t whysz)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) == -1) {
+        snprintf(why, whysz, "%s: cannot stat: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, whysz, "%s: not a regular file", path);
+        return -1;
+    }
+    if (st.st_uid != 0 && st.st_uid != getuid()) {
+        snprintf(why, whysz, "%s: owned by uid %u, expected root or uid %u", path,
+                 (unsigned)st.st_uid, (unsigned)getuid());
+        return -1;
+    }
+    if ((st.st_mode & S_IRWXO) != 0) {
+        snprintf(why, whysz, "%s: accessible to others (mode %03o); run chmod o-rwx on it", path,
+                 (unsigned)(st.st_mode & 0777));
+        return -1;
+    }
+    return 0;
+}
+
+static char *secret_from_file(const char *path, char *why, size_t whysz)
+{
+    char buf[CONFIG_SECRET_MAX + 2];
+    char *secret = NULL;
+    ssize_t n;
+    size_t len;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        snprintf(why, whysz, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (config_check_secrecy(fd, path, why, whysz) == -1)
+        goto out;
+    n = read(fd, buf, sizeof(buf) - 1);
+    if (n < 0) {
+        snprintf(why, whysz, "%s: read error: %s", path, strerror(errno));
+        goto out;
+    }
+    len = (size_t)n;
+    if (len > CONFIG_SECRET_MAX) {
+        snprintf(why, whysz, "%s: longer than %d bytes", path, CONFIG_SECRET_MAX);
+        goto out;
+    }
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    if (len == 0 || memchr(buf, '\0', len) != NULL) {
+        snprintf(why, whysz, "%s: empty or holds a NUL byte", path);
+        goto out;
+    }
+    secret = xstrndup(buf, len);
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return secret;
+}
+
+int config_load_secret(struct config *cfg, FILE *errs)
+{
+    char why[512];
+    const char *env = getenv("LOBBYD_COMPONENT_SECRET");
+
+    if (env != NULL) {
+        if (*env == '\0' || strlen(env) > CONFIG_SECRET_MAX) {
+            fprintf(errs, "LOBBYD_COMPONENT_SECRET: empty or longer than %d bytes\n", CONFIG_SECRET_MAX);
+            return -1;
+        }
+        cfg->component_secret = xstrdup(env);
+        unsetenv("LOBBYD_COMPONENT_SECRET");
+        return 0;
+    }
+    cfg->component_secret = secret_from_file(cfg->component_secret_file, why, sizeof(why));
+    if (cfg->component_secret == NULL) {
+        fprintf(errs, "%s: key \"component_secret_file\": %s\n", cfg->path, why);
+        return -1;
+    }
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list"};
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+
+        fprintf(out, "%s (%s%s", o->key, type_names[o->type], o->required ? ", required" : "");
+        if (o->def != NULL)
+            fprintf(out, ", default %s", o->def);
+        if (o->type == OPT_UINT)
+            fprintf(out, ", %lu..%lu", o->min, o->max);
+        fprintf(out, ")\n    %s\n", o->help);
+    }
+}
+
+/* Write 's' for roff: a leading '.' or '\'' and every '\\' and '-' escaped. */
+static void roff_text(FILE *out, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", out);
+    for (; *s != '\0'; s++) {
+        if (*s == '\\')
+            fputs("\\e", out);
+        else if (*s == '-')
+            fputs("\\-", out);
+        else
+            fputc(*s, out);
+    }
+}
+
+void config_print_man(FILE *out)
+{
+    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list"};
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+
+        fprintf(out, ".TP\n.B ");
+        roff_text(out, o->key);
+        fprintf(out, "\n(%s%s", type_names[o->type], o->required ? ", required" : "");
+        if (o->def != NULL) {
+            fputs(", default ", out);
+            roff_text(out, o->def);
+        }
+        if (o->type == OPT_UINT)
+            fprintf(out, ", %lu to %lu", o->min, o->max);
+        fputs(")\n", out);
+        roff_text(out, o->help);
+        fputc('\n', out);
+    }
+}
+
+const char *config_password_mode_name(unsigned v)
+{
+    return v < 3 ? password_modes[v] : "?";
+}
+
+const char *config_invalid_token_name(unsigned v)
+{
+    return v < 2 ? invalid_tokens[v] : "?";
+}

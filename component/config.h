@@ -1,0 +1,120 @@
+/*
+ * config.h: lobbyd's configuration, parsed from one "key = value" file.
+ *
+ * The option table in config.c is the single source for parsing, defaults,
+ * bounds, environment overrides (LOBBYD_<KEY>), `lobbyd --help-config` and
+ * docs/lobbyd.conf.5. A parsed struct config is immutable.
+ */
+#ifndef LOBBYD_COMPONENT_CONFIG_H
+#define LOBBYD_COMPONENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "jwt/token.h"
+
+#define CONFIG_LINE_MAX 4096
+#define CONFIG_LIST_MAX 64
+#define CONFIG_SECRET_MAX 1024
+
+struct config_list {
+    char **items;
+    size_t n;
+};
+
+enum config_password_mode { CONFIG_PASSWORD_BYPASS, CONFIG_PASSWORD_ALSO_REQUIRED, CONFIG_PASSWORD_IGNORED };
+enum config_invalid_token { CONFIG_INVALID_TOKEN_GUEST, CONFIG_INVALID_TOKEN_DENY };
+enum config_log_level { CONFIG_LOG_DEBUG, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR };
+
+struct config {
+    char *path;
+
+    /* the component stream */
+    char *component_jid;            /* also the lobby MUC domain */
+    char *component_host;
+    unsigned component_port;
+    char *component_secret_file;
+    unsigned reconnect_max_ms;
+
+    /* the Jitsi deployment */
+    char *main_domain;
+    char *muc_domain;
+
+    /* policy */
+    unsigned password_mode;         /* enum config_password_mode */
+    unsigned invalid_token;         /* enum config_invalid_token */
+    bool displayname_required;
+    struct config_list service_jids;
+    unsigned rejoin_window_s;
+    unsigned deny_cooldown_s;
+
+    /* tokens */
+    char *jwt_app_id;
+    char *jwt_accepted_issuers;
+    char *jwt_accepted_audiences;
+    char *jwt_secret_file;
+    char *jwt_hs_algorithms;
+    char *jwt_key_dir;
+    char *jwt_asym_algorithms;
+    char *jwt_mint_key_file;
+    char *jwt_domain;
+    struct config_list jwt_issuers;
+    unsigned jwt_leeway_s;
+    bool jwt_require_room;
+    bool jwt_allow_wildcard_room;
+    bool jwt_verify_domain;
+
+    /* the daemon */
+    char *lock_file;
+    unsigned log_level;             /* enum config_log_level */
+    bool log_time;
+    bool debug_xmpp;
+
+    /* derived after parsing: views into the strings above */
+    struct token_config token;
+
+    /* loaded by config_load_secret(); wiped by config_free() */
+    char *component_secret;
+};
+
+/*
+ * Parse 'path'. Every problem is printed to 'errs' as "FILE:LINE: key "x":
+ * reason" (all of them, not just the first) and the function returns NULL.
+ * Environment overrides LOBBYD_<KEY> are applied after the file; each one
+ * used is reported to 'notes' when it is not NULL. Returns a config the
+ * caller frees with config_free().
+ */
+struct config *config_load(const char *path, FILE *errs, FILE *notes);
+
+/* Free 'cfg' and wipe the secrets it holds. NULL is fine. */
+void config_free(struct config *cfg);
+
+/*
+ * Load the component secret into cfg->component_secret: from the
+ * environment variable LOBBYD_COMPONENT_SECRET when it is set (the variable
+ * is then removed from the environment), else from component_secret_file,
+ * which must be a regular file not accessible to others. Returns 0, or -1
+ * with the reason printed to 'errs'.
+ */
+int config_load_secret(struct config *cfg, FILE *errs);
+
+/*
+ * Check that 'path' (already open as 'fd') can hold a secret: a regular file,
+ * owned by root or by us, with no permissions for others. Returns 0, or -1
+ * with a reason in 'why'.
+ */
+int config_check_secrecy(int fd, const char *path, char *why, size_t whysz);
+
+/* Print every key with its type, default and help text. Cannot fail. */
+void config_print_help(FILE *out);
+
+/* Print the KEYS section of lobbyd.conf(5) in roff, from the same table.
+ * docs/lobbyd.conf.5 embeds it; a test keeps the two equal. Cannot fail. */
+void config_print_man(FILE *out);
+
+/* The text of an enum-valued option's current value, e.g. "bypass". */
+const char *config_password_mode_name(unsigned v);
+const char *config_invalid_token_name(unsigned v);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * dispatch.c: one pre-join from the bridge becomes one verdict.
+ *
+ *   bridge_join --token_verify()--> rights --lobby_on_join()--> lobby_verdict
+ *               --> bridge_verdict, and exactly one INFO line in the
+ *                   "verdict" area naming the rule that fired.
+ *
+ * This is the only place that knows both jwt/ and lobby/; neither knows the
+ * other. Tokens appear in the log only as their fingerprint.
+ */
+#include "component/dispatch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "component/log.h"
+#include "jwt/token.h"
+#include "lobby/lobby.h"
+
+#define DISPATCH_NODE_MAX 1024
+
+struct dispatch {
+    const struct config *cfg;
+    struct token_verifier *verifier;
+    struct lobby *lobby;
+    struct lobby_verdict last;      /* what the last bridge_verdict points into */
+    struct lobby_actions actions;   /* effects of the last event */
+};
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
+{
+    struct dispatch *d = xcalloc(1, sizeof(*d));
+    struct token_reason why;
+
+    struct lobby_config lc;
+    const char *problem;
+
+    d->cfg = cfg;
+    lobby_actions_init(&d->actions);
+    memset(&why, 0, sizeof(why));
+    d->verifier = token_verifier_new(&cfg->token, &why);
+    if (d->verifier == NULL) {
+        fprintf(errs, "%s: tokens: %s\n", cfg->path, why.text);
+        goto fail;
+    }
+    lobby_config_defaults(&lc);
+    lc.lobby_domain = cfg->component_jid;
+    lc.password_mode = (enum lobby_password_mode)cfg->password_mode;
+    lc.invalid_token = (enum lobby_invalid_token)cfg->invalid_token;
+    lc.displayname_required = cfg->displayname_required;
+    lc.service_jids = (const char *const *)cfg->service_jids.items;
+    lc.n_service_jids = cfg->service_jids.n;
+    lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
+    lc.deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
+    /* Hash tables keyed by outside input (JIDs, nicks) get a secret seed. */
+    if (RAND_bytes(lc.hash_seed, sizeof(lc.hash_seed)) != 1)
+        fatalx("cannot draw random bytes for the hash seed");
+    problem = lobby_config_problem(&lc);
+    if (problem != NULL) {
+        fprintf(errs, "%s: policy: %s\n", cfg->path, problem);
+        goto fail;
+    }
+    d->lobby = lobby_new(&lc);
+    if (d->lobby == NULL)
+        fatalx("out of memory creating the lobby");
+    return d;
+fail:
+    dispatch_free(d);
+    return NULL;
+}
+
+void dispatch_free(struct dispatch *d)
+{
+    if (d == NULL)
+        return;
+    token_verifier_free(d->verifier);
+    lobby_free(d->lobby);
+    lobby_actions_clear(&d->actions);
+    free(d);
+}
+
+static enum lobby_password password_of(const char *s)
+{
+    if (strcmp(s, "ok") == 0)
+        return LOBBY_PW_OK;
+    if (strcmp(s, "wrong") == 0)
+        return LOBBY_PW_WRONG;
+    if (strcmp(s, "missing") == 0)
+        return LOBBY_PW_MISSING;
+    return LOBBY_PW_NONE;
+}
+
+/* Verify the join's token for its room; fill the token facts of 'lj'. */
+static void check_token(struct dispatch *d, const struct bridge_join *bj, struct lobby_join *lj,
+                        struct token_reason *why, char fp[TOKEN_FINGERPRINT_SIZE])
+{
+    struct token_claims claims;
+    char node[DISPATCH_NODE_MAX];
+    const char *at = strchr(bj->room, '@');
+    size_t n = at != NULL ? (size_t)(at - bj->room) : 0;
+    enum token_status st;
+
+    memcpy(fp, "none", 5);
+    lj->token = LOBBY_TOKEN_NONE;
+    if (bj->token == NULL)
+        return;
+    token_fingerprint(bj->token, bj->token_len, fp);
+    if (n >= sizeof(node))
+        n = sizeof(node) - 1;
+    memcpy(node, bj->room, n);
+    node[n] = '\0';
+    st = token_verify(d->verifier, bj->token, bj->token_len, node, (int64_t)time(NULL), &claims,
+                      why);
+    if (st != TOKEN_VALID) {
+        lj->token = LOBBY_TOKEN_INVALID;
+        lj->token_reason = why->text;
+        return;
+    }
+    lj->token = LOBBY_TOKEN_VALID;
+    lj->token_owner = claims.owner;
+    lj->token_bypass = claims.bypass;
+    token_claims_clear(&claims);
+}
+
+static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
+{
+    static const char *const deny_type[] = {"auth", "auth", "cancel", "wait"};
+    static const char *const deny_cond[] = {"forbidden", "not-authorized", "not-allowed",
+                                            "internal-server-error"};
+
+    v->action = lobby_action_name(lv->action);
+    v->rule = lv->rule;
+    if (lv->action == LOBBY_ALLOW && lv->affiliation != LOBBY_AFF_NONE)
+        v->affiliation = lobby_affiliation_name(lv->affiliation);
+    if (lv->action == LOBBY_KNOCK)
+        v->lobby = lv->lobby_jid;
+    if (lv->action == LOBBY_DENY && (unsigned)lv->deny < 4) {
+        v->error_type = deny_type[lv->deny];
+        v->error_condition = deny_cond[lv->deny];
+        v->text = lv->text;
+    }
+}
+
+void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_verdict *v)
+{
+    struct dispatch *d = arg;
+    struct lobby_join lj;
+    struct token_reason why;
+    char fp[TOKEN_FINGERPRINT_SIZE];
+    char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32];
+
+    memset(&lj, 0, sizeof(lj));
+    memset(&why, 0, sizeof(why));
+    lj.room = bj->room;
+    lj.nick = bj->nick;
+    lj.real_jid = bj->jid;
+    lj.session = bj->session;
+    lj.display_name = bj->display_name;
+    if (!lobby_affiliation_parse(bj->affiliation, &lj.affiliation))
+        lj.affiliation = LOBBY_AFF_NONE;
+    lj.room_exists = bj->room_exists;
+    lj.members_only = bj->members_only;
+    lj.password = password_of(bj->password);
+    check_token(d, bj, &lj, &why, fp);
+    /* On allocation failure lobby_on_join() still writes a DENY verdict. */
+    (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
+    memset(v, 0, sizeof(*v));
+    render(&d->last, v);
+    log_info("verdict: room=%s nick=\"%s\" jid=%s name=\"%s\" verdict=%s affiliation=%s rule=%s "
+             "token=%s reason=\"%s\"",
+             bj->room, log_quote(bj->nick, qnick, sizeof(qnick)), bj->jid,
+             log_quote(bj->display_name, qname, sizeof(qname)),
+             v->action, v->affiliation != NULL ? v->affiliation : "unchanged", v->rule, fp,
+             log_quote(d->last.text, qtext, sizeof(qtext)));
+}
+
+/* A lobby call returned -1. EPERM and ENOSPC are refusals the caller
+ * reports; anything else (out of memory) is fatal, as everywhere in the
+ * daemon: systemd restarts it. */
+static int lobby_failed(const char *what)
+{
+    if (errno == EPERM || errno == ENOSPC)
+        return -1;
+    fatal("lobby: %s failed", what);
+}
+
+/* Log the refusals among the effects: each says why, once. */
+static void log_refusals(const struct lobby_actions *a)
+{
+    char qtext[LOBBY_TEXT_MAX + 32], qnick[128];
+
+    for (size_t i = 0; i < a->n; i++) {
+        const struct lobby_effect *e = &a->v[i];
+
+        if (e->kind != LOBBY_DO_REFUSE)
+            continue;
+        log_info("muc: refused a lobby join: room=%s nick=\"%s\" jid=%s reason=\"%s\"", e->room,
+                 log_quote(e->nick, qnick, sizeof(qnick)), e->to,
+                 log_quote(e->text, qtext, sizeof(qtext)));
+    }
+}
+
+static bool is_moderating(const char *affiliation)
+{
+    return strcmp(affiliation, "owner") == 0 || strcmp(affiliation, "admin") == 0;
+}
+
+int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
+{
+    struct dispatch *d = arg;
+    uint64_t now = monotonic_ms();
+    int rc = 0;
+
+    lobby_actions_clear(&d->actions);
+    *out = &d->actions;
+    switch (ev->kind) {
+    case BRIDGE_EV_OCCUPANT:
+        if (strcmp(ev->event, "left") == 0) {
+            lobby_on_occupant_left(d->lobby, ev->room, ev->jid, now);
+            break;
+        }
+        rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation));
+        if (rc == -1) {
+            log_warnx("lobby: cannot record owner %s of %s: too many rooms or owners", ev->jid,
+                      ev->room);
+            return lobby_failed("recording an owner");
+        }
+        break;
+    case BRIDGE_EV_LOBBY:
+        rc = ev->enabled ? lobby_on_enable(d->lobby, ev->room, ev->actor, now, &d->actions)
+                         : lobby_on_disable(d->lobby, ev->room, ev->actor, now, &d->actions);
+        if (rc == -1) {
+            log_warnx("lobby: cannot switch the lobby of %s: too many rooms", ev->room);
+            return lobby_failed("switching a lobby");
+        }
+        if (ev->enabled)
+            log_info("lobby: room=%s lobby=on actor=%s", ev->room, ev->actor);
+        else
+            log_info("lobby: room=%s lobby=off actor=%s released=%d", ev->room, ev->actor, rc);
+        break;
+    case BRIDGE_EV_ADMIT:
+        for (size_t i = 0; i < ev->n_invitees; i++) {
+            rc = lobby_on_admit(d->lobby, ev->room, ev->invitees[i], ev->actor, now, &d->actions);
+            if (rc == -1 && errno == EPERM) {
+                log_info("lobby: room=%s refused approve of %s by %s: the actor is not an owner "
+                         "present in the room", ev->room, ev->invitees[i], ev->actor);
+                return -1;
+            }
+            if (rc == -1)
+                return lobby_failed("admitting");
+            log_info("lobby: room=%s admit=%s actor=%s knockers=%d", ev->room, ev->invitees[i],
+                     ev->actor, rc);
+        }
+        break;
+    case BRIDGE_EV_DESTROYED:
+        rc = lobby_on_room_destroyed(d->lobby, ev->room, &d->actions);
+        if (rc == -1)
+            return lobby_failed("destroying a room");
+        log_info("lobby: room=%s destroyed told=%d", ev->room, rc);
+        break;
+    }
+    return 0;
+}
+
+int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out)
+{
+    struct dispatch *d = arg;
+    struct lobby_knock k;
+    uint64_t now = monotonic_ms();
+    char qname[128];
+    int rc = 0;
+
+    lobby_actions_clear(&d->actions);
+    *out = &d->actions;
+    memset(&k, 0, sizeof(k));
+    k.lobby_room = rq->lobby_room;
+    k.nick = rq->nick;
+    k.real_jid = rq->real_jid;
+    k.display_name = rq->display_name[0] != '\0' ? rq->display_name : NULL;
+    k.email = rq->email[0] != '\0' ? rq->email : NULL;
+    switch (rq->kind) {
+    case MUC_REQ_JOIN:
+        rc = lobby_on_knock(d->lobby, &k, now, &d->actions);
+        if (rc != -1 && d->actions.n > 0 && d->actions.v[0].kind != LOBBY_DO_REFUSE)
+            log_info("lobby: knock room=%s nick=%s jid=%s name=\"%s\" moderator=%s", rq->lobby_room,
+                     rq->nick, rq->real_jid, log_quote(k.display_name, qname, sizeof(qname)),
+                     d->actions.v[0].is_moderator ? "yes" : "no");
+        break;
+    case MUC_REQ_UPDATE:
+        rc = lobby_on_knock_update(d->lobby, &k, now, &d->actions);
+        break;
+    case MUC_REQ_LEAVE:
+        rc = lobby_on_leave(d->lobby, rq->lobby_room, rq->real_jid, &d->actions);
+        break;
+    case MUC_REQ_KICK:
+        rc = lobby_on_deny(d->lobby, rq->lobby_room, rq->nick, rq->real_jid,
+                           rq->reason[0] != '\0' ? rq->reason : NULL, now, &d->actions);
+        if (rc == -1 && errno == EPERM) {
+            log_info("lobby: room=%s refused deny of %s by %s: not a moderator of the lobby room",
+                     rq->lobby_room, rq->nick, rq->real_jid);
+            return -1;
+        }
+        if (rc != -1)
+            log_info("lobby: room=%s deny=%s actor=%s found=%s", rq->lobby_room, rq->nick,
+                     rq->real_jid, rc == 1 ? "yes" : "no");
+        break;
+    }
+    if (rc == -1)
+        return lobby_failed("a lobby-room request");
+    log_refusals(&d->actions);
+    return 0;
+}
+
+unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
+{
+    uint64_t deadline = lobby_next_deadline(d->lobby);
+    uint64_t now = monotonic_ms();
+
+    if (deadline == UINT64_MAX || deadline >= now + max_ms)
+        return max_ms;
+    return deadline <= now ? 0 : (unsigned)(deadline - now);
+}
+
+const struct lobby_actions *dispatch_expire(struct dispatch *d)
+{
+    lobby_actions_clear(&d->actions);
+    if (lobby_expire(d->lobby, monotonic_ms(), &d->actions) == -1)
+        fatal("lobby: expiring timers failed");
+    return &d->actions;
+}

@@ -1,0 +1,40 @@
+/*
+ * dispatch.h: the glue between the stream and the two library modules:
+ * a bridge request in, token_verify() and lobby_on_join(), a verdict out,
+ * one log line per verdict.
+ */
+#ifndef LOBBYD_COMPONENT_DISPATCH_H
+#define LOBBYD_COMPONENT_DISPATCH_H
+
+#include "component/config.h"
+#include "xmpp/bridge.h"
+#include "xmpp/muc.h"
+
+struct dispatch;
+
+/* Build the verifier and the lobby from 'cfg' (borrowed for the life of
+ * the dispatcher). Returns NULL with the reason printed to 'errs'. */
+struct dispatch *dispatch_new(const struct config *cfg, FILE *errs);
+
+/* NULL is fine. */
+void dispatch_free(struct dispatch *d);
+
+/* stream_handlers.on_join: decide one pre-join and log the verdict. The
+ * strings in 'v' stay valid until the next call. */
+void dispatch_on_join(void *arg, const struct bridge_join *join, struct bridge_verdict *v);
+
+/* stream_handlers.on_event: a main-room event from the bridge. */
+int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out);
+
+/* stream_handlers.on_muc: a client request to a lobby room. */
+int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out);
+
+/* Milliseconds (monotonic) until the lobby has timed work, capped at
+ * 'max_ms'. Cannot fail. */
+unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms);
+
+/* Run timed work that is due; returns the effects to send (valid until the
+ * next dispatch call). Cannot fail. */
+const struct lobby_actions *dispatch_expire(struct dispatch *d);
+
+#endif

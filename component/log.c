@@ -1,0 +1,204 @@
+/*
+ * log.c: stderr logging with levels and the daemon's allocation wrappers.
+ *
+ * One event is one line, written with a single write(2) so lines from the
+ * daemon never interleave. Under systemd journald adds the time; "log_time"
+ * adds it for tests and plain terminals. This file deliberately knows
+ * nothing about XMPP, tokens or policy.
+ */
+#include "component/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 2048
+
+enum log_level log_threshold = LOG_LEVEL_INFO;
+static bool log_with_time;
+
+static const char *const level_names[] = {
+    [LOG_LEVEL_DEBUG] = "DEBUG",
+    [LOG_LEVEL_INFO] = "INFO",
+    [LOG_LEVEL_WARN] = "WARN",
+    [LOG_LEVEL_ERROR] = "ERROR",
+};
+
+void log_init(enum log_level threshold, bool with_time)
+{
+    log_threshold = threshold;
+    log_with_time = with_time;
+}
+
+bool log_level_parse(const char *s, enum log_level *out)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum log_level)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+{
+    char line[LOG_LINE_MAX];
+    size_t len = 0;
+    int n;
+
+    if (log_with_time) {
+        struct timespec ts;
+        struct tm tm;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
+        n = snprintf(line + len, sizeof(line) - len, ".%03ldZ ", ts.tv_nsec / 1000000);
+        if (n > 0)
+            len += (size_t)n;
+    }
+    n = snprintf(line + len, sizeof(line) - len, "%s ", level_names[level]);
+    if (n > 0)
+        len += (size_t)n;
+    if (len < sizeof(line)) {
+        n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+        if (n > 0)
+            len += (size_t)n;
+    }
+    if (suffix != NULL && len < sizeof(line)) {
+        n = snprintf(line + len, sizeof(line) - len, ": %s", suffix);
+        if (n > 0)
+            len += (size_t)n;
+    }
+    if (len >= sizeof(line) - 1)
+        len = sizeof(line) - 2;     /* truncated: keep the newline */
+    line[len++] = '\n';
+    /* A failed write to stderr has nowhere to be reported. */
+    if (write(STDERR_FILENO, line, len) < 0)
+        return;
+}
+
+void log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+    if (level < log_threshold)
+        return;
+    log_emit(level, NULL, fmt, ap);
+}
+
+void log_write(enum log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vwrite(level, fmt, ap);
+    va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+    int e = errno;
+    va_list ap;
+
+    if (LOG_LEVEL_WARN < log_threshold)
+        return;
+    va_start(ap, fmt);
+    log_emit(LOG_LEVEL_WARN, strerror(e), fmt, ap);
+    va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+    int e = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_emit(LOG_LEVEL_ERROR, strerror(e), fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_emit(LOG_LEVEL_ERROR, NULL, fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n == 0 ? 1 : n);
+
+    if (p == NULL)
+        fatalx("out of memory allocating %zu bytes", n);
+    return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size);
+
+    if (p == NULL)
+        fatalx("out of memory allocating %zu x %zu bytes", nmemb, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n == 0 ? 1 : n);
+
+    if (q == NULL)
+        fatalx("out of memory reallocating %zu bytes", n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = xmalloc(len + 1);
+
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+const char *log_quote(const char *s, char *out, size_t outsz)
+{
+    size_t o = 0;
+
+    if (outsz == 0)
+        return out;
+    if (s == NULL)
+        s = "";
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        size_t need = (c == '"' || c == '\\') ? 2 : 1;
+
+        if (o + need + 4 > outsz) {
+            if (outsz >= 4) {
+                o = o > outsz - 4 ? outsz - 4 : o;
+                memcpy(out + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        if (need == 2)
+            out[o++] = '\\';
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : (c >= 0x80 ? (char)c : '?');
+    }
+    out[o] = '\0';
+    return out;
+}

@@ -1,0 +1,226 @@
+/*
+ * main.c: lobbyd's entry point.
+ *
+ *   lobbyd -c FILE             run the daemon
+ *   lobbyd --check -c FILE     validate the configuration and key files
+ *   lobbyd --help-config       list every configuration key
+ *   lobbyd token check|mint    see `lobbyd token --help`
+ *
+ * Exit codes: 0 clean shutdown or valid configuration, 1 runtime failure,
+ * 2 usage or configuration error. The component secret never comes from
+ * argv: it is read from component_secret_file or LOBBYD_COMPONENT_SECRET.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "component/cmd_token.h"
+#include "component/config.h"
+#include "component/dispatch.h"
+#include "component/log.h"
+#include "xmpp/stream.h"
+
+#define LOBBYD_VERSION "0.1.0"
+#define LOOP_TICK_MS 500
+#define SHUTDOWN_WAIT_MS 1000
+
+static volatile sig_atomic_t quit;
+static volatile sig_atomic_t reload;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload = 1;
+    else
+        quit = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    /* No SA_RESTART: a signal must interrupt the wait in select(). */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lobbyd -c FILE             run the component\n"
+            "       lobbyd --check -c FILE     validate the configuration and exit\n"
+            "       lobbyd --help-config       list every configuration key\n"
+            "       lobbyd token check|mint …  verify or mint a token (lobbyd token --help)\n"
+            "       lobbyd --version\n");
+}
+
+/* Take the lock file so a second instance refuses to start. Returns the fd
+ * (kept open for the life of the process), or -1 (logged). */
+static int take_lock(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    char pid[32];
+    int n;
+
+    if (fd == -1) {
+        log_warn("config: cannot open lock_file %s", path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+        if (errno == EWOULDBLOCK)
+            log_errorx("config: another lobbyd holds %s; refusing to run twice", path);
+        else
+            log_warn("config: cannot lock %s", path);
+        close(fd);
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n)
+        log_warn("config: cannot write the pid to %s", path);
+    return fd;
+}
+
+static int check_config(struct config *cfg)
+{
+    struct dispatch *d;
+
+    if (config_load_secret(cfg, stderr) == -1)
+        return 2;
+    d = dispatch_new(cfg, stderr);
+    if (d == NULL)
+        return 2;
+    dispatch_free(d);
+    printf("configuration OK\n");
+    return 0;
+}
+
+static int run(struct config *cfg)
+{
+    struct stream_params sp;
+    struct stream_handlers sh;
+    struct dispatch *d = NULL;
+    struct stream *s = NULL;
+    int lock_fd = -1;
+    int r = 1;
+
+    if (config_load_secret(cfg, stderr) == -1)
+        return 2;
+    if (cfg->lock_file != NULL) {
+        lock_fd = take_lock(cfg->lock_file);
+        if (lock_fd == -1)
+            return 1;
+    }
+    d = dispatch_new(cfg, stderr);
+    if (d == NULL) {
+        r = 2;
+        goto out;
+    }
+    memset(&sp, 0, sizeof(sp));
+    sp.jid = cfg->component_jid;
+    sp.host = cfg->component_host;
+    sp.port = cfg->component_port;
+    sp.secret = cfg->component_secret;
+    sp.bridge_from = cfg->muc_domain;
+    sp.backoff_max_ms = cfg->reconnect_max_ms;
+    sp.debug_xmpp = cfg->debug_xmpp;
+    sp.displayname_required = cfg->displayname_required;
+    sh.arg = d;
+    sh.on_join = dispatch_on_join;
+    sh.on_event = dispatch_on_event;
+    sh.on_muc = dispatch_on_muc;
+    s = stream_new(&sp, &sh);
+    if (s == NULL)
+        goto out;
+    install_signals();
+    log_info("lobbyd %s: serving %s for %s (MUC %s)", LOBBYD_VERSION, cfg->component_jid,
+             cfg->main_domain, cfg->muc_domain);
+    while (!quit) {
+        if (reload) {
+            reload = 0;
+            log_warnx("config: SIGHUP received; reloading is not supported, restart lobbyd "
+                      "to apply configuration changes");
+        }
+        stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
+        stream_send_effects(s, dispatch_expire(d));
+    }
+    log_info("lobbyd: shutting down");
+    stream_shutdown(s, SHUTDOWN_WAIT_MS);
+    r = 0;
+out:
+    stream_free(s);
+    dispatch_free(d);
+    if (lock_fd != -1)
+        close(lock_fd);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {"help-config", no_argument, NULL, 'H'},
+        {"man-config", no_argument, NULL, 'M'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    bool check = false;
+    struct config *cfg;
+    enum log_level level;
+    int ch, r;
+
+    if (argc > 1 && strcmp(argv[1], "token") == 0)
+        return cmd_token_main(argc - 1, argv + 1);
+    while ((ch = getopt_long(argc, argv, "c:nhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'n':
+            check = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'H':
+            config_print_help(stdout);
+            return 0;
+        case 'M':
+            config_print_man(stdout);
+            return 0;
+        case 'V':
+            printf("lobbyd %s\n", LOBBYD_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (path == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    cfg = config_load(path, stderr, check ? stdout : NULL);
+    if (cfg == NULL)
+        return 2;
+    /* config.c lists log_level choices in the order of enum log_level. */
+    level = (enum log_level)cfg->log_level;
+    log_init(cfg->debug_xmpp ? LOG_LEVEL_DEBUG : level, cfg->log_time);
+    r = check ? check_config(cfg) : run(cfg);
+    config_free(cfg);
+    return r;
+}

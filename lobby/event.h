@@ -1,0 +1,191 @@
+/*
+ * event.h: the plain input facts and output records of the lobby module.
+ *
+ * Types only. xmpp/ may include this file to parse stanzas into these
+ * structs and to render stanzas from them; it must not call lobby_*()
+ * functions. The functions live in lobby.h.
+ */
+#ifndef LOBBYD_LOBBY_EVENT_H
+#define LOBBYD_LOBBY_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Limits, in bytes including the terminating NUL. RFC 7622 allows 1023
+ * octets for each of the node, domain and resource parts.
+ */
+#define LOBBY_NODE_MAX 1024
+#define LOBBY_DOMAIN_MAX 1024
+#define LOBBY_NICK_MAX 1024            /* a MUC nick is a resourcepart */
+#define LOBBY_JID_MAX 3072             /* node@domain/resource */
+#define LOBBY_TEXT_MAX 256             /* operator-readable reason text */
+#define LOBBY_NAME_MAX 256             /* display name of a knocker */
+#define LOBBY_EMAIL_MAX 256            /* e-mail a knocker announces */
+#define LOBBY_SESSION_MAX 256          /* opaque client session id */
+#define LOBBY_MAX_SERVICE_JIDS 64      /* entries in lobby_config.service_jids */
+#define LOBBY_MAX_ROOMS 100000         /* main rooms with lobby state */
+#define LOBBY_MAX_WAITING_PER_ROOM 10000 /* knockers waiting in one lobby */
+#define LOBBY_MAX_MODERATORS_PER_ROOM 64 /* owners present in one lobby room */
+#define LOBBY_MAX_OWNERS_PER_ROOM 256  /* main-room owners mirrored per room */
+#define LOBBY_MAX_ADMITTED_PER_ROOM 20000 /* admissions kept per room */
+#define LOBBY_MAX_COOLDOWNS_PER_ROOM 10000 /* deny cooldowns kept per room */
+/* Effects one event may produce: every waiter plus every moderator twice. */
+#define LOBBY_MAX_EFFECTS \
+    (LOBBY_MAX_WAITING_PER_ROOM + 2 * LOBBY_MAX_MODERATORS_PER_ROOM + 16)
+
+enum lobby_affiliation {
+    LOBBY_AFF_NONE,
+    LOBBY_AFF_MEMBER,
+    LOBBY_AFF_ADMIN,
+    LOBBY_AFF_OWNER,
+    LOBBY_AFF_OUTCAST
+};
+
+enum lobby_password {
+    LOBBY_PW_NONE,                     /* the room has no password */
+    LOBBY_PW_OK,                       /* the join carries the right one */
+    LOBBY_PW_WRONG,
+    LOBBY_PW_MISSING
+};
+
+enum lobby_token_state {
+    LOBBY_TOKEN_NONE,                  /* the session presented no token */
+    LOBBY_TOKEN_INVALID,               /* presented and refused */
+    LOBBY_TOKEN_VALID                  /* verified; rights below apply */
+};
+
+enum lobby_action {
+    LOBBY_ALLOW,                       /* let the join continue */
+    LOBBY_KNOCK,                       /* 407 + lobby room JID */
+    LOBBY_NEED_NAME,                   /* 406 displayname-required */
+    LOBBY_DENY                         /* refuse; see lobby_verdict.deny */
+};
+
+/* How the room password relates to the lobby (lobby_config). */
+enum lobby_password_mode {
+    LOBBY_PASSWORD_BYPASS,             /* stock: the right password skips the lobby */
+    LOBBY_PASSWORD_ALSO_REQUIRED,      /* the password is an extra gate, never a bypass */
+    LOBBY_PASSWORD_IGNORED             /* the lobby never looks at the password */
+};
+
+/* What to do with a join whose token was presented and refused. */
+enum lobby_invalid_token {
+    LOBBY_INVALID_TOKEN_GUEST,         /* default: carry on as a guest */
+    LOBBY_INVALID_TOKEN_DENY
+};
+
+/*
+ * Which error a DENY maps to. The lobby module does not speak XMPP; the
+ * names say what the condition means, xmpp/ picks the stanza error.
+ */
+enum lobby_deny {
+    LOBBY_DENY_FORBIDDEN,              /* banned: auth/forbidden */
+    LOBBY_DENY_NOT_AUTHORIZED,         /* password needed: auth/not-authorized */
+    LOBBY_DENY_NOT_ALLOWED,            /* refused by policy: cancel/not-allowed */
+    LOBBY_DENY_INTERNAL,               /* lobbyd failed: wait/internal-server-error */
+    LOBBY_DENY_CONFLICT,               /* nick in use: cancel/conflict */
+    LOBBY_DENY_FULL                    /* lobby full: wait/service-unavailable */
+};
+
+/*
+ * Facts about one main-room join. All strings are borrowed for the call;
+ * the lobby module copies what it keeps. NULL strings are read as absent.
+ */
+struct lobby_join {
+    const char *room;                  /* bare main-room JID, "myroom@conference.meet.test" */
+    const char *nick;                  /* requested occupant nick */
+    const char *real_jid;              /* full real JID of the joining session */
+    const char *session;               /* opaque id of the client session */
+    const char *display_name;          /* NULL or "": none given */
+    enum lobby_affiliation affiliation; /* current affiliation of the bare JID in the room */
+    bool room_exists;
+    bool members_only;                 /* the main room's lobby is on */
+    enum lobby_password password;
+    enum lobby_token_state token;
+    const char *token_reason;          /* INVALID: why the token was refused */
+    bool token_owner;                  /* VALID: verified owner/moderator right for this room */
+    bool token_bypass;                 /* VALID: verified lobby_bypass right */
+};
+
+/* The answer to one main-room join. */
+struct lobby_verdict {
+    enum lobby_action action;
+    enum lobby_affiliation affiliation; /* ALLOW: affiliation to grant; NONE: keep the current one */
+    enum lobby_deny deny;              /* DENY: which error to send */
+    const char *rule;                  /* static name of the rule that fired */
+    char lobby_jid[LOBBY_JID_MAX];     /* KNOCK: node@lobby_domain; "" otherwise */
+    char text[LOBBY_TEXT_MAX];         /* operator-readable reason */
+};
+
+/*
+ * Deployment settings. lobby_new() copies everything, so the caller may
+ * free its own copy afterwards.
+ */
+struct lobby_config {
+    const char *lobby_domain;          /* "lobby.meet.test" */
+    enum lobby_password_mode password_mode;
+    enum lobby_invalid_token invalid_token;
+    bool displayname_required;         /* never applies to owners */
+    const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
+    size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
+    uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */
+    uint64_t deny_cooldown_ms;         /* a denied session may not knock again for this long; 0: off */
+    uint8_t hash_seed[16];             /* random, drawn by the daemon at start */
+};
+
+/*
+ * A presence joining a lobby room (node@lobby_domain/nick), or a later
+ * presence of the same occupant. Strings borrowed for the call.
+ */
+struct lobby_knock {
+    const char *lobby_room;            /* bare lobby-room JID */
+    const char *nick;                  /* requested nick (the client's random one) */
+    const char *real_jid;              /* full real JID of the sender */
+    const char *session;               /* opaque id of the client session */
+    const char *display_name;          /* NULL: none */
+    const char *email;                 /* NULL: none */
+};
+
+/* What the daemon must do after an event; see struct lobby_effect. */
+enum lobby_effect_kind {
+    LOBBY_DO_REFUSE,                   /* error presence for a lobby-room join: deny, text */
+    LOBBY_DO_SELF_PRESENCE,            /* 'to' is in 'room' as 'nick' (status 110) */
+    LOBBY_DO_OCCUPANT_PRESENCE,        /* tell 'to' that 'nick' (subject_jid, name, email) is in 'room' */
+    LOBBY_DO_OCCUPANT_GONE,            /* tell 'to' that 'nick' left 'room'; is_self: 'to' is 'nick' */
+    LOBBY_DO_KICK,                     /* 'nick' was kicked (307) by 'actor' with reason 'text'; sent to 'to' */
+    LOBBY_DO_DESTROY,                  /* 'room' is gone for 'to'; newjid: where to go (or NULL); text: reason */
+    LOBBY_DO_NOTIFY_MAIN               /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
+};
+
+/*
+ * One effect. Every string is owned by the struct lobby_actions holding
+ * it and valid until lobby_actions_clear(); NULL when not used.
+ */
+struct lobby_effect {
+    enum lobby_effect_kind kind;
+    enum lobby_deny deny;              /* REFUSE */
+    bool is_moderator;                 /* presences: the subject is a lobby moderator */
+    bool is_self;                      /* OCCUPANT_GONE, KICK: sent to the subject itself */
+    bool flag;                         /* NOTIFY_MAIN LOBBY-ENABLED: the new state */
+    const char *event;                 /* NOTIFY_MAIN: "LOBBY-ACCESS-GRANTED" ...; static */
+    char *room;                        /* lobby-room JID; main-room JID for NOTIFY_MAIN */
+    char *to;                          /* full real JID of the recipient */
+    char *nick;                        /* the lobby occupant the effect is about */
+    char *subject_jid;                 /* its full real JID */
+    char *name;                        /* its display name */
+    char *email;                       /* its e-mail */
+    char *actor;                       /* who did it (moderator's occupant JID or nick) */
+    char *newjid;                      /* DESTROY: main room to go to, or NULL */
+    char *text;                        /* reason */
+};
+
+/* An ordered batch of effects, at most LOBBY_MAX_EFFECTS. */
+struct lobby_actions {
+    struct lobby_effect *v;
+    size_t n;
+    size_t cap;
+};
+
+#endif /* LOBBYD_LOBBY_EVENT_H */

@@ -1,0 +1,866 @@
+/*
+ * lobby.c: the stateful side of the lobby module: the daemon's one
+ * struct lobby, its private copy of the configuration, and the event
+ * entry points of lobby.h.
+ *
+ * Each event gathers the facts that need state, lets policy.c decide
+ * where a decision is needed, and records the outcome.
+ *
+ * Deliberately not here: rule logic (policy.c), per-room bookkeeping
+ * (room.c), I/O, logging and the clock; now_ms comes from the caller.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lobby/actions.h"
+#include "lobby/jid.h"
+#include "lobby/lobby.h"
+#include "lobby/policy.h"
+#include "lobby/room.h"
+
+struct lobby {
+    struct lobby_config cfg;           /* strings below are owned copies */
+    char *lobby_domain;
+    char **service_jids;
+    struct lobby_hash rooms;           /* struct room by node */
+    struct room_timers timers;
+};
+
+static void room_drain(struct lobby_hnode *n, void *arg)
+{
+    (void)arg;
+    room_free(LOBBY_HASH_ENTRY(n, struct room, by_node));
+}
+
+void lobby_config_defaults(struct lobby_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->password_mode = LOBBY_PASSWORD_BYPASS;
+    cfg->invalid_token = LOBBY_INVALID_TOKEN_GUEST;
+    cfg->displayname_required = true;
+}
+
+const char *lobby_config_problem(const struct lobby_config *cfg)
+{
+    size_t i, len;
+
+    if (cfg->lobby_domain == NULL || cfg->lobby_domain[0] == '\0')
+        return "lobby_domain is empty";
+    len = strnlen(cfg->lobby_domain, LOBBY_DOMAIN_MAX);
+    if (len >= LOBBY_DOMAIN_MAX)
+        return "lobby_domain is too long";
+    if (strpbrk(cfg->lobby_domain, "@/") != NULL)
+        return "lobby_domain must be a bare domain";
+    if (cfg->password_mode > LOBBY_PASSWORD_IGNORED)
+        return "password_mode is out of range";
+    if (cfg->invalid_token > LOBBY_INVALID_TOKEN_DENY)
+        return "invalid_token is out of range";
+    if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
+        return "too many service identities";
+    if (cfg->n_service_jids > 0 && cfg->service_jids == NULL)
+        return "service identities missing";
+    for (i = 0; i < cfg->n_service_jids; i++) {
+        if (cfg->service_jids[i] == NULL || cfg->service_jids[i][0] == '\0')
+            return "empty service identity";
+        if (strnlen(cfg->service_jids[i], LOBBY_JID_MAX) >= LOBBY_JID_MAX)
+            return "service identity is too long";
+        if (strchr(cfg->service_jids[i], '/') != NULL)
+            return "service identity must be a bare JID or a domain";
+    }
+    return NULL;
+}
+
+void lobby_free(struct lobby *lb)
+{
+    size_t i;
+
+    if (lb == NULL)
+        return;
+    lobby_hash_drain(&lb->rooms, room_drain, NULL);
+    lobby_hash_release(&lb->rooms);
+    if (lb->service_jids != NULL) {
+        for (i = 0; i < lb->cfg.n_service_jids; i++)
+            free(lb->service_jids[i]);
+    }
+    free(lb->service_jids);
+    free(lb->lobby_domain);
+    free(lb);
+}
+
+struct lobby *lobby_new(const struct lobby_config *cfg)
+{
+    struct lobby *lb = NULL, *ret = NULL;
+    size_t i;
+
+    if (lobby_config_problem(cfg) != NULL)
+        goto out;
+    lb = calloc(1, sizeof(*lb));
+    if (lb == NULL)
+        goto out;
+    lb->cfg = *cfg;
+    lb->cfg.n_service_jids = 0;        /* counts copies made so far */
+    room_timers_init(&lb->timers);
+    if (lobby_hash_init(&lb->rooms, cfg->hash_seed) != 0)
+        goto out;
+    lb->lobby_domain = strdup(cfg->lobby_domain);
+    if (lb->lobby_domain == NULL)
+        goto out;
+    if (cfg->n_service_jids > 0) {
+        lb->service_jids = calloc(cfg->n_service_jids, sizeof(char *));
+        if (lb->service_jids == NULL)
+            goto out;
+    }
+    for (i = 0; i < cfg->n_service_jids; i++) {
+        lb->service_jids[i] = strdup(cfg->service_jids[i]);
+        if (lb->service_jids[i] == NULL)
+            goto out;
+        lb->cfg.n_service_jids++;
+    }
+    lb->cfg.lobby_domain = lb->lobby_domain;
+    lb->cfg.service_jids = (const char *const *)lb->service_jids;
+    ret = lb;
+    lb = NULL;
+out:
+    lobby_free(lb);
+    return ret;
+}
+
+/* ---- rooms ---- */
+
+/* The node of 'jid' if its domain is 'domain' (or any, when NULL). */
+static bool room_node(const char *jid, const char *domain,
+                      struct lobby_jid_span *node)
+{
+    struct lobby_jid_span d, res;
+
+    if (!lobby_jid_split(jid, node, &d, &res) || node->len == 0 ||
+        res.len != 0)
+        return false;
+    if (domain != NULL &&
+        (strlen(domain) != d.len || strncasecmp(domain, d.p, d.len) != 0))
+        return false;
+    return true;
+}
+
+static struct room *room_by_node(const struct lobby *lb,
+                                 const struct lobby_jid_span *node)
+{
+    struct lobby_hnode *n;
+    struct room *r;
+
+    n = lobby_hash_first(&lb->rooms,
+                         lobby_hash_key(&lb->rooms, node->p, node->len));
+    for (; n != NULL; n = lobby_hash_next(n)) {
+        r = LOBBY_HASH_ENTRY(n, struct room, by_node);
+        if (strncasecmp(r->jid, node->p, node->len) == 0 &&
+            r->jid[node->len] == '@')
+            return r;
+    }
+    return NULL;
+}
+
+/* The state of main room 'jid', or NULL if lobbyd keeps none. */
+static struct room *room_main(const struct lobby *lb, const char *jid)
+{
+    struct lobby_jid_span node;
+    struct room *r;
+
+    if (!room_node(jid, NULL, &node))
+        return NULL;
+    r = room_by_node(lb, &node);
+    if (r == NULL || !lobby_jid_same_bare(r->jid, jid))
+        return NULL;
+    return r;
+}
+
+/* The state behind lobby room 'jid', or NULL. */
+static struct room *room_lobby(const struct lobby *lb, const char *jid)
+{
+    struct lobby_jid_span node;
+
+    if (!room_node(jid, lb->cfg.lobby_domain, &node))
+        return NULL;
+    return room_by_node(lb, &node);
+}
+
+/* The state of main room 'jid', created if needed; NULL with errno set. */
+static struct room *room_get(struct lobby *lb, const char *jid)
+{
+    struct lobby_jid_span node;
+    struct room *r = room_main(lb, jid);
+
+    if (r != NULL)
+        return r;
+    if (!room_node(jid, NULL, &node)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (room_by_node(lb, &node) != NULL || lb->rooms.count >= LOBBY_MAX_ROOMS) {
+        errno = ENOSPC;            /* same node on another MUC, or full */
+        return NULL;
+    }
+    r = room_new(jid, lb->cfg.lobby_domain, lb->cfg.hash_seed, &lb->timers);
+    if (r == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    lobby_hash_insert(&lb->rooms, &r->by_node,
+                      lobby_hash_key(&lb->rooms, node.p, node.len));
+    return r;
+}
+
+/* ---- main-room joins ---- */
+
+static void verdict_internal_error(struct lobby_verdict *out, int err)
+{
+    memset(out, 0, sizeof(*out));
+    out->action = LOBBY_DENY;
+    out->deny = LOBBY_DENY_INTERNAL;
+    out->rule = "internal-error";
+    /* Cannot truncate: the longest message is far below LOBBY_TEXT_MAX. */
+    (void)snprintf(out->text, sizeof(out->text), "lobbyd: %s",
+                   err == ENOMEM ? "out of memory" : "internal error");
+}
+
+/* What the state knows about this session (policy_facts.admission). */
+static void join_admission(const struct room *r, const char *real_jid,
+                           uint64_t now_ms, struct policy_facts *f)
+{
+    const struct room_admission *a;
+
+    if (r == NULL || real_jid == NULL)
+        return;
+    a = room_admission_find(r, real_jid);
+    if (a == NULL || (a->state != ROOM_ADMISSION_PRESENT &&
+                      now_ms >= a->deadline_ms))
+        return;
+    if (a->state == ROOM_ADMISSION_LEFT) {
+        f->admission = POLICY_ADMISSION_REJOIN;
+        f->away_ms = now_ms - a->since_ms;
+    } else {
+        f->admission = POLICY_ADMISSION_SESSION;
+    }
+}
+
+/* Record what the verdict means for the state. Returns 0 or -1 (errno). */
+static int join_record(struct lobby *lb, const struct lobby_join *join,
+                       const struct lobby_verdict *v, uint64_t now_ms)
+{
+    struct room *r;
+
+    if (v->action != LOBBY_ALLOW && v->action != LOBBY_KNOCK)
+        return 0;
+    if (v->action == LOBBY_ALLOW && join->real_jid == NULL)
+        return 0;
+    r = room_get(lb, join->room);
+    if (r == NULL)
+        return errno == ENOMEM ? -1 : 0;
+    if (v->action == LOBBY_KNOCK) {
+        /* Prosody's room is members-only: its lobby room must take knocks. */
+        r->enabled = true;
+        return 0;
+    }
+    /* A full admission table only costs a later rejoin; the join stands. */
+    if (room_admission_put(r, join->real_jid, join->session,
+                           ROOM_ADMISSION_PRESENT, now_ms, UINT64_MAX) != 0 &&
+        r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM)
+        return -1;
+    return 0;
+}
+
+int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
+                  uint64_t now_ms, struct lobby_verdict *out)
+{
+    struct policy_facts f = {
+        .cfg = &lb->cfg,
+        .join = join,
+        .admission = POLICY_ADMISSION_NONE,
+    };
+
+    if (join == NULL) {
+        verdict_internal_error(out, EINVAL);
+        return -1;
+    }
+    join_admission(room_main(lb, join->room), join->real_jid, now_ms, &f);
+    policy_decide(&f, out);
+    if (join_record(lb, join, out, now_ms) != 0) {
+        verdict_internal_error(out, ENOMEM);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- lobby-room effects ---- */
+
+static int push_refuse(struct lobby_actions *out, const struct lobby_knock *k,
+                       enum lobby_deny deny, const char *text)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_REFUSE, .deny = deny, .room = k->lobby_room,
+        .to = k->real_jid, .nick = k->nick, .text = text });
+}
+
+static int push_self(struct lobby_actions *out, const struct room *r,
+                     const char *to, const char *nick, bool moderator)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid, .to = to,
+        .nick = nick, .subject_jid = to, .is_moderator = moderator });
+}
+
+static int push_waiter_to(struct lobby_actions *out, const struct room *r,
+                          const struct room_waiter *w, const char *to)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_OCCUPANT_PRESENCE, .room = r->lobby_jid, .to = to,
+        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
+        .email = w->email });
+}
+
+/* Show 'w' (or its departure) to every moderator of the lobby room. */
+static int push_to_moderators(struct lobby_actions *out, const struct room *r,
+                              const struct room_waiter *w,
+                              enum lobby_effect_kind kind)
+{
+    const struct room_moderator *m;
+
+    TAILQ_FOREACH(m, &r->moderators, link) {
+        if (kind == LOBBY_DO_OCCUPANT_PRESENCE) {
+            if (push_waiter_to(out, r, w, m->real_jid) != 0)
+                return -1;
+        } else if (lobby_actions_push(out, &(struct lobby_effect_src){
+                       .kind = kind, .room = r->lobby_jid, .to = m->real_jid,
+                       .nick = w->nick, .subject_jid = w->real_jid,
+                       .name = w->name }) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int push_destroy(struct lobby_actions *out, const struct room *r,
+                        const char *to, const char *nick, bool to_main)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = to,
+        .nick = nick, .newjid = to_main ? r->jid : NULL,
+        .text = to_main ? "Lobby room closed." : "Main room destroyed." });
+}
+
+/* lobby-notify about waiter 'w' in the main room. */
+static int push_notify(struct lobby_actions *out, const struct room *r,
+                       const struct room_waiter *w, const char *event,
+                       const char *actor)
+{
+    char occupant[LOBBY_JID_MAX];
+    int n;
+
+    n = snprintf(occupant, sizeof(occupant), "%s/%s", r->lobby_jid, w->nick);
+    if (n < 0 || (size_t)n >= sizeof(occupant)) {
+        errno = E2BIG;
+        return -1;
+    }
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_NOTIFY_MAIN, .event = event, .room = r->jid,
+        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
+        .actor = actor, .text = occupant });
+}
+/* ---- lobby on and off ---- */
+
+int lobby_on_enable(struct lobby *lb, const char *room, const char *actor,
+                    uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = room_get(lb, room);
+
+    (void)now_ms;
+    if (r == NULL)
+        return -1;
+    if (r->enabled)
+        return 0;
+    r->enabled = true;
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_NOTIFY_MAIN, .event = "LOBBY-ENABLED", .flag = true,
+        .room = r->jid, .actor = actor });
+}
+
+/* Tell every lobby-room occupant the room is gone and forget them. */
+static int lobby_empty(struct lobby *lb, struct room *r, bool to_main,
+                       uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room_waiter *w;
+    struct room_moderator *m;
+    int n = 0;
+
+    while ((w = TAILQ_FIRST(&r->queue)) != NULL) {
+        if (push_destroy(out, r, w->real_jid, w->nick, to_main) != 0)
+            return -1;
+        /* The released knocker walks in even if the lobby comes back. */
+        if (to_main && room_admission_put(r, w->real_jid, w->session,
+                                          ROOM_ADMISSION_APPROVED, now_ms,
+                                          now_ms + LOBBY_ADMIT_JOIN_MS) != 0 &&
+            r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM)
+            return -1;
+        room_waiter_remove(r, w);
+        n++;
+    }
+    while ((m = TAILQ_FIRST(&r->moderators)) != NULL) {
+        if (push_destroy(out, r, m->real_jid, m->nick, to_main) != 0)
+            return -1;
+        room_moderator_remove(r, m);
+    }
+    (void)lb;
+    return n;
+}
+
+int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
+                     uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = room_main(lb, room);
+    int n;
+
+    if (r == NULL || !r->enabled)
+        return 0;
+    r->enabled = false;
+    n = lobby_empty(lb, r, true, now_ms, out);
+    if (n < 0)
+        return -1;
+    if (lobby_actions_push(out, &(struct lobby_effect_src){
+            .kind = LOBBY_DO_NOTIFY_MAIN, .event = "LOBBY-ENABLED",
+            .flag = false, .room = r->jid, .actor = actor }) != 0)
+        return -1;
+    return n;
+}
+
+int lobby_on_room_destroyed(struct lobby *lb, const char *room,
+                            struct lobby_actions *out)
+{
+    struct room *r = room_main(lb, room);
+    size_t told;
+    int n;
+
+    if (r == NULL)
+        return 0;
+    told = r->n_waiting + r->n_moderators;
+    n = lobby_empty(lb, r, false, 0, out);
+    lobby_hash_remove(&lb->rooms, &r->by_node);
+    room_free(r);
+    return n < 0 ? -1 : (int)told;
+}
+
+/* ---- knocking ---- */
+
+/* Why 'k' breaks a limit, or NULL. */
+static const char *knock_problem(const struct lobby_knock *k)
+{
+    struct lobby_jid_span node, domain, res;
+
+    if (!lobby_jid_split(k->real_jid, &node, &domain, &res) || res.len == 0)
+        return "real JID is not a full JID";
+    if (k->nick == NULL || k->nick[0] == '\0' ||
+        strnlen(k->nick, LOBBY_NICK_MAX) >= LOBBY_NICK_MAX)
+        return "nick is empty or too long";
+    if (k->display_name != NULL &&
+        strnlen(k->display_name, LOBBY_NAME_MAX) >= LOBBY_NAME_MAX)
+        return "display name is too long";
+    if (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) >= LOBBY_EMAIL_MAX)
+        return "e-mail is too long";
+    if (k->session != NULL &&
+        strnlen(k->session, LOBBY_SESSION_MAX) >= LOBBY_SESSION_MAX)
+        return "session id is too long";
+    return NULL;
+}
+
+static bool nick_taken(const struct room *r, const char *nick)
+{
+    return room_waiter_by_nick(r, nick) != NULL ||
+           room_moderator_by_nick(r, nick) != NULL;
+}
+
+/* An owner of the main room enters the lobby room as its moderator. */
+static int knock_moderator(struct room *r, const struct lobby_knock *k,
+                           struct lobby_actions *out)
+{
+    struct room_moderator *m = room_moderator_by_jid(r, k->real_jid);
+    const struct room_waiter *w;
+
+    if (m == NULL) {
+        if (nick_taken(r, k->nick))
+            return push_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+        if (r->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
+            return push_refuse(out, k, LOBBY_DENY_FULL,
+                               "too many moderators in the lobby room");
+        m = room_moderator_add(r, k->nick, k->real_jid);
+        if (m == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    if (push_self(out, r, m->real_jid, m->nick, true) != 0)
+        return -1;
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        if (push_waiter_to(out, r, w, m->real_jid) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Refuse a new knocker whose deny cooldown still runs. */
+static int knock_cooling(const struct lobby *lb, const struct room *r,
+                         const struct lobby_knock *k, uint64_t now_ms,
+                         struct lobby_actions *out, bool *refused)
+{
+    const struct room_cooldown *c = room_cooldown_find(r, k->real_jid);
+    char text[LOBBY_TEXT_MAX];
+    int n;
+
+    *refused = c != NULL && now_ms < c->deadline_ms;
+    if (!*refused)
+        return 0;
+    n = snprintf(text, sizeof(text), "denied %" PRIu64 " ms ago; "
+                 "knocking again is possible in %" PRIu64 " ms",
+                 now_ms - c->denied_ms, c->deadline_ms - now_ms);
+    if (n < 0)
+        text[0] = '\0';
+    (void)lb;
+    return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, text);
+}
+
+static int knock_new(const struct lobby *lb, struct room *r,
+                     const struct lobby_knock *k, uint64_t now_ms,
+                     struct lobby_actions *out)
+{
+    struct room_waiter *w;
+    bool refused;
+
+    if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
+        return refused ? 0 : -1;
+    if (nick_taken(r, k->nick))
+        return push_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+    if (r->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
+        return push_refuse(out, k, LOBBY_DENY_FULL, "the lobby is full");
+    w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
+                        k->email, now_ms);
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (push_self(out, r, w->real_jid, w->nick, false) != 0)
+        return -1;
+    return push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);
+}
+
+int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
+                   uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = room_lobby(lb, k->lobby_room);
+    const char *problem;
+    int rc;
+
+    if (r == NULL || !r->enabled)
+        return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED,
+                           "Room creation is restricted");
+    problem = knock_problem(k);
+    if (problem != NULL)
+        return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, problem);
+    if (room_is_owner(r, k->real_jid))
+        return knock_moderator(r, k, out);
+    if (room_waiter_by_jid(r, k->real_jid) == NULL)
+        return knock_new(lb, r, k, now_ms, out);
+    /* Already waiting: an update that keeps the first nick (the update
+     * echoes the self-presence). */
+    rc = lobby_on_knock_update(lb, k, now_ms, out);
+    return rc < 0 ? -1 : 0;
+}
+
+int lobby_on_knock_update(struct lobby *lb, const struct lobby_knock *k,
+                          uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = room_lobby(lb, k->lobby_room);
+    struct room_waiter *w;
+
+    (void)now_ms;
+    if (r == NULL || k->real_jid == NULL)
+        return 0;
+    w = room_waiter_by_jid(r, k->real_jid);
+    if (w == NULL)
+        return 0;
+    if ((k->display_name != NULL &&
+         strnlen(k->display_name, LOBBY_NAME_MAX) < LOBBY_NAME_MAX &&
+         room_set_string(&w->name, k->display_name) != 0) ||
+        (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) < LOBBY_EMAIL_MAX &&
+         room_set_string(&w->email, k->email) != 0)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Echo the update to the knocker, as any MUC does. */
+    if (push_self(out, r, w->real_jid, w->nick, false) != 0 ||
+        push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE) != 0)
+        return -1;
+    return 1;
+}
+
+int lobby_on_leave(struct lobby *lb, const char *lobby_room,
+                   const char *real_jid, struct lobby_actions *out)
+{
+    struct room *r = room_lobby(lb, lobby_room);
+    struct room_waiter *w;
+    struct room_moderator *m;
+
+    if (r == NULL || real_jid == NULL)
+        return 0;
+    w = room_waiter_by_jid(r, real_jid);
+    if (w != NULL) {
+        if (lobby_actions_push(out, &(struct lobby_effect_src){
+                .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true,
+                .room = r->lobby_jid, .to = w->real_jid, .nick = w->nick,
+                .subject_jid = w->real_jid }) != 0 ||
+            push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
+            return -1;
+        room_waiter_remove(r, w);
+        return 1;
+    }
+    m = room_moderator_by_jid(r, real_jid);
+    if (m == NULL)
+        return 0;
+    if (lobby_actions_push(out, &(struct lobby_effect_src){
+            .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true, .is_moderator = true,
+            .room = r->lobby_jid, .to = m->real_jid, .nick = m->nick,
+            .subject_jid = m->real_jid }) != 0)
+        return -1;
+    room_moderator_remove(r, m);
+    return 1;
+}
+
+/* ---- approve and deny ---- */
+
+static int admit_one(struct room *r, struct room_waiter *w, const char *actor,
+                     uint64_t now_ms, struct lobby_actions *out)
+{
+    if (room_admission_put(r, w->real_jid, w->session,
+                           ROOM_ADMISSION_APPROVED, now_ms,
+                           now_ms + LOBBY_ADMIT_JOIN_MS) != 0) {
+        errno = r->admissions.count >= LOBBY_MAX_ADMITTED_PER_ROOM ? ENOSPC
+                                                                   : ENOMEM;
+        return -1;
+    }
+    w->approved = true;
+    return push_notify(out, r, w, "LOBBY-ACCESS-GRANTED", actor);
+}
+
+int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
+                   const char *actor, uint64_t now_ms,
+                   struct lobby_actions *out)
+{
+    struct lobby_jid_span node, domain, res;
+    struct room *r = room_main(lb, room);
+    struct room_waiter *w;
+    int n = 0;
+
+    if (r == NULL || !lobby_jid_split(invitee, &node, &domain, &res))
+        return 0;
+    /* Only an owner of the main room may approve (stock Prosody: in a
+     * members-only room only admins and owners may invite). */
+    if (actor == NULL || !room_is_owner(r, actor)) {
+        errno = EPERM;
+        return -1;
+    }
+    if (res.len != 0) {
+        w = room_waiter_by_jid(r, invitee);
+        if (w != NULL)
+            return admit_one(r, w, actor, now_ms, out) != 0 ? -1 : 1;
+        /* A direct invite of a session that is not waiting. */
+        return room_admission_put(r, invitee, NULL, ROOM_ADMISSION_APPROVED,
+                                  now_ms, now_ms + LOBBY_ADMIT_JOIN_MS) != 0
+                   ? -1 : 0;
+    }
+    for (w = room_waiter_first_bare(r, invitee); w != NULL;
+         w = room_waiter_next_bare(w, invitee)) {
+        if (admit_one(r, w, actor, now_ms, out) != 0)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+static int deny_effects(const struct room *r, const struct room_waiter *w,
+                        const struct room_moderator *m, const char *reason,
+                        struct lobby_actions *out)
+{
+    const struct room_moderator *each;
+    struct lobby_effect_src kick = {
+        .kind = LOBBY_DO_KICK, .is_self = true, .room = r->lobby_jid,
+        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
+        .actor = m->nick, .text = reason != NULL ? reason
+                                                 : "You have been kicked.",
+    };
+
+    if (lobby_actions_push(out, &kick) != 0)
+        return -1;
+    kick.is_self = false;
+    TAILQ_FOREACH(each, &r->moderators, link) {
+        kick.to = each->real_jid;
+        if (lobby_actions_push(out, &kick) != 0)
+            return -1;
+    }
+    return push_notify(out, r, w, "LOBBY-ACCESS-DENIED", m->real_jid);
+}
+
+int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
+                  const char *actor, const char *reason, uint64_t now_ms,
+                  struct lobby_actions *out)
+{
+    struct room *r = room_lobby(lb, lobby_room);
+    const struct room_moderator *m;
+    struct room_waiter *w;
+
+    m = r != NULL && actor != NULL ? room_moderator_by_jid(r, actor) : NULL;
+    if (m == NULL || !room_is_owner(r, actor)) {
+        errno = EPERM;
+        return -1;
+    }
+    w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
+    if (w == NULL)
+        return 0;
+    if (deny_effects(r, w, m, reason, out) != 0)
+        return -1;
+    if (lb->cfg.deny_cooldown_ms > 0 &&
+        room_cooldown_put(r, w->real_jid, now_ms,
+                          now_ms + lb->cfg.deny_cooldown_ms) != 0 &&
+        r->cooldowns.count < LOBBY_MAX_COOLDOWNS_PER_ROOM) {
+        errno = ENOMEM;
+        return -1;
+    }
+    room_waiter_remove(r, w);
+    return 1;
+}
+
+/* ---- main-room mirror, timers ---- */
+
+int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
+                   bool present)
+{
+    struct room *r = present ? room_get(lb, room) : room_main(lb, room);
+
+    if (r == NULL)
+        return present ? -1 : 0;
+    if (room_owner_set(r, real_jid, present) != 0) {
+        errno = r->owners.count >= LOBBY_MAX_OWNERS_PER_ROOM ? ENOSPC : ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+void lobby_on_occupant_left(struct lobby *lb, const char *room,
+                            const char *real_jid, uint64_t now_ms)
+{
+    struct room *r = room_main(lb, room);
+    struct room_admission *a;
+
+    if (r == NULL || real_jid == NULL)
+        return;
+    /* Removing never allocates, so this cannot fail. */
+    (void)room_owner_set(r, real_jid, false);
+    a = room_admission_find(r, real_jid);
+    if (a == NULL || a->state == ROOM_ADMISSION_APPROVED)
+        return;
+    if (lb->cfg.rejoin_window_ms == 0) {
+        room_admission_remove(a);
+        return;
+    }
+    /* Only moves the entry between lists: cannot fail. */
+    (void)room_admission_put(r, real_jid, NULL, ROOM_ADMISSION_LEFT, now_ms,
+                             now_ms + lb->cfg.rejoin_window_ms);
+}
+
+uint64_t lobby_next_deadline(const struct lobby *lb)
+{
+    uint64_t t = UINT64_MAX;
+    const struct room_admission *a;
+    const struct room_cooldown *c;
+
+    a = TAILQ_FIRST(&lb->timers.approved);
+    if (a != NULL && a->deadline_ms < t)
+        t = a->deadline_ms;
+    a = TAILQ_FIRST(&lb->timers.left);
+    if (a != NULL && a->deadline_ms < t)
+        t = a->deadline_ms;
+    c = TAILQ_FIRST(&lb->timers.cooldowns);
+    if (c != NULL && c->deadline_ms < t)
+        t = c->deadline_ms;
+    return t;
+}
+
+int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room_admission *a;
+    struct room_cooldown *c;
+
+    (void)out;
+    while ((a = TAILQ_FIRST(&lb->timers.approved)) != NULL &&
+           a->deadline_ms <= now_ms)
+        room_admission_remove(a);
+    while ((a = TAILQ_FIRST(&lb->timers.left)) != NULL &&
+           a->deadline_ms <= now_ms)
+        room_admission_remove(a);
+    while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&
+           c->deadline_ms <= now_ms)
+        room_cooldown_remove(c);
+    return 0;
+}
+
+size_t lobby_waiting_count(const struct lobby *lb, const char *room)
+{
+    const struct room *r = room_main(lb, room);
+
+    return r != NULL ? r->n_waiting : 0;
+}
+
+const char *lobby_action_name(enum lobby_action a)
+{
+    switch (a) {
+    case LOBBY_ALLOW:
+        return "allow";
+    case LOBBY_KNOCK:
+        return "lobby";
+    case LOBBY_NEED_NAME:
+        return "displayname";
+    case LOBBY_DENY:
+        return "deny";
+    }
+    return "?";
+}
+
+static const char *const affiliation_names[] = {
+    [LOBBY_AFF_NONE] = "none",
+    [LOBBY_AFF_MEMBER] = "member",
+    [LOBBY_AFF_ADMIN] = "admin",
+    [LOBBY_AFF_OWNER] = "owner",
+    [LOBBY_AFF_OUTCAST] = "outcast",
+};
+
+const char *lobby_affiliation_name(enum lobby_affiliation a)
+{
+    if ((size_t)a >= sizeof(affiliation_names) / sizeof(affiliation_names[0]))
+        return "?";
+    return affiliation_names[a];
+}
+
+bool lobby_affiliation_parse(const char *s, enum lobby_affiliation *out)
+{
+    size_t i;
+
+    if (s == NULL)
+        return false;
+    for (i = 0; i < sizeof(affiliation_names) / sizeof(affiliation_names[0]);
+         i++) {
+        if (strcmp(s, affiliation_names[i]) == 0) {
+            *out = (enum lobby_affiliation)i;
+            return true;
+        }
+    }
+    return false;
+}

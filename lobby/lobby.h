@@ -1,0 +1,287 @@
+/*
+ * lobby.h: the public API of the lobby module: who may enter a main room,
+ * and the state of the lobby rooms where everyone else waits.
+ *
+ * One struct lobby per daemon. Not thread-safe. Never blocks, never logs,
+ * never reads the clock: times come in as monotonic milliseconds (now_ms),
+ * random values come in through the event structs.
+ *
+ * Rule precedence for a main-room join (first match wins; policy.c):
+ *
+ *   1. outcast              affiliation outcast                  DENY forbidden
+ *   2. invalid-token        token refused, invalid_token = deny  DENY not-allowed
+ *   3. owner-claim          valid token with owner/moderator     ALLOW owner
+ *   4. existing-affiliation current owner or admin               ALLOW, unchanged
+ *   5. no-lobby             room new, or its lobby is off        ALLOW, unchanged
+ *   6. bypass-claim         valid token with lobby_bypass        ALLOW member
+ *   7. service-identity     real JID matches service_jids        ALLOW member
+ *   8. password-required    mode also-required, room has a
+ *                           password, join lacks the right one   DENY not-authorized
+ *   9. admitted-session     this session was admitted            ALLOW member
+ *  10. rejoin-window        this session left < rejoin window    ALLOW member
+ *  11. password-bypass      mode bypass, right password          ALLOW member
+ *  12. displayname-required no display name and it is required   NEED_NAME
+ *  13. lobby                everyone else                        KNOCK
+ *
+ * "ALLOW member" never lowers an affiliation: an admin or owner keeps
+ * theirs (verdict affiliation NONE). A refused token under the guest
+ * policy adds "token refused: <reason>; treated as guest" to the text of
+ * whatever verdict follows.
+ *
+ * Outcast first: a ban set by a room owner outranks any token; the token
+ * issuer cannot lift it, an owner can.
+ *
+ * Owners are never asked for a display name (rule 3 and 4 come first).
+ *
+ * Admission scope (stock defect: an admission keyed on the bare JID lets
+ * every other session of that account in, e.g. all SIP calls of one
+ * gateway account):
+ *
+ *  - An admission belongs to one session, identified by its full real JID
+ *    (node@domain/resource). The resource names the client session: it
+ *    survives XEP-0198 resumption and room rejoins on the same connection,
+ *    and a new connection of the same account gets a new one. A display
+ *    name is never used to recognise anybody: guests choose it.
+ *  - An admission is created when lobbyd admits a waiting session
+ *    (lobby_on_admit) and whenever lobbyd lets a session in (any ALLOW
+ *    verdict, lobby on or off, so sessions that were inside before the
+ *    lobby went on, or came in by token, password or service identity,
+ *    are covered too). It lasts while the session is in the main room and
+ *    for rejoin_window_ms after it leaves; an approved knocker has
+ *    LOBBY_ADMIT_JOIN_MS to make its first join. When a room already holds
+ *    LOBBY_MAX_ADMITTED_PER_ROOM admissions no new one is recorded: the
+ *    join itself is unaffected, a later rejoin of that session knocks.
+ *  - Prosody keeps affiliations on the bare JID, and approving a knocker
+ *    through a mediated invite makes the whole bare JID a member. lobbyd
+ *    therefore does not treat a member affiliation as an admission while
+ *    the lobby is on: a session with no admission of its own knocks even
+ *    if its bare JID is a member. Owner and admin affiliations still let
+ *    their holder in (rule 4): they can approve anyone anyway.
+ *  - The session id (lobby_join.session) is recorded with the admission
+ *    for the audit trail; it is not used to match, because the bridge
+ *    cannot keep it stable across reconnects.
+ *
+ * Password modes (lobby_config.password_mode) while the lobby is on:
+ *  - bypass (stock, default): the right password lets the joiner in as a
+ *    member without knocking; a wrong or missing one means knocking.
+ *  - also-required: the password is an extra gate. A join without the
+ *    right password is refused with not-authorized before it can knock
+ *    (so moderators never approve someone who cannot enter); with the
+ *    right password the joiner still knocks, and an admitted session must
+ *    present it again, as Prosody itself checks it. It never bypasses.
+ *  - ignored: the lobby never looks at the password; Prosody still checks
+ *    it when the join goes through.
+ * With the lobby off the password is Prosody's business alone.
+ */
+#ifndef LOBBYD_LOBBY_LOBBY_H
+#define LOBBYD_LOBBY_LOBBY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lobby/event.h"
+
+/* How long an approved knocker has to join the main room, in ms. */
+#define LOBBY_ADMIT_JOIN_MS 120000
+
+struct lobby;                          /* opaque */
+
+/*
+ * Fill 'cfg' with the defaults: password mode bypass, invalid tokens
+ * treated as guests, display name required, no service identities, no
+ * rejoin window, lobby_domain NULL (the caller must set it).
+ * Cannot fail.
+ */
+void lobby_config_defaults(struct lobby_config *cfg);
+
+/*
+ * Check 'cfg' against the documented limits. Returns NULL if it is
+ * usable, or a static text saying what is wrong.
+ * Cannot fail.
+ */
+const char *lobby_config_problem(const struct lobby_config *cfg);
+
+/*
+ * Create a lobby with a private copy of 'cfg'. Returns a new lobby the
+ * caller frees with lobby_free(), or NULL on allocation failure or if
+ * lobby_config_problem(cfg) is not NULL.
+ */
+struct lobby *lobby_new(const struct lobby_config *cfg);
+
+/* Free 'lb' and everything it holds. NULL is fine. Cannot fail. */
+void lobby_free(struct lobby *lb);
+
+/*
+ * Decide a main-room join and update state: an ALLOW records or refreshes
+ * the session's admission (see "Admission scope"); a KNOCK marks the
+ * room's lobby on, so that its lobby room accepts the knock.
+ * 'join' is borrowed for the call. Returns 0 with the verdict in 'out',
+ * or -1 on allocation failure, in which case 'out' holds a DENY with rule
+ * "internal-error" and deny LOBBY_DENY_INTERNAL. 'out' is always written.
+ */
+int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
+                  uint64_t now_ms, struct lobby_verdict *out);
+
+/* Prepare an empty batch. Cannot fail. */
+void lobby_actions_init(struct lobby_actions *a);
+
+/* Free every effect in 'a' and leave it empty and reusable. Cannot fail. */
+void lobby_actions_clear(struct lobby_actions *a);
+
+/*
+ * Lobby-room and main-room events.
+ *
+ * Common contract: strings are borrowed for the call; effects are appended
+ * to 'out' in the order they must be sent. A refusal the daemon must send
+ * (a knock that cannot be accepted) is an effect, not an error. Return
+ * value -1 means lobbyd failed (errno ENOMEM, or E2BIG when 'out' is
+ * full): 'out' then holds the effects built so far and the state may be
+ * half-updated; the daemon treats this as fatal (B6). 'room' is always a
+ * bare main-room JID and 'lobby_room' a bare lobby-room JID; lobbyd serves
+ * one main MUC, so both share the node. 'actor' is the full real JID of
+ * the moderator who acted; NOTIFY_MAIN effects name it so the bridge can
+ * send from that moderator's occupant.
+ */
+
+/*
+ * The main room's lobby was turned on by 'actor' (NULL: by lobbyd's own
+ * policy). Effects: a NOTIFY_MAIN "LOBBY-ENABLED" (flag true) when it was
+ * off. Returns 0, or -1 (errno ENOMEM, or ENOSPC when LOBBY_MAX_ROOMS
+ * rooms are known).
+ */
+int lobby_on_enable(struct lobby *lb, const char *room, const char *actor,
+                    uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * The lobby was turned off: every waiting knocker walks in. Effects: a
+ * DESTROY with newjid = the main room and reason "Lobby room closed." to
+ * every occupant of the lobby room, then a NOTIFY_MAIN "LOBBY-ENABLED"
+ * (flag false). Each released knocker gets an admission, as if approved.
+ * Returns the number of knockers released, or -1.
+ */
+int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
+                     uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * A presence joining the lobby room 'k->lobby_room' as 'k->nick'.
+ * - Lobby off or room unknown: REFUSE not-allowed "Room creation is
+ *   restricted" (the client then retries the main room).
+ * - The sender is an owner present in the main room (lobby_on_owner): it
+ *   joins as moderator: SELF_PRESENCE, then one OCCUPANT_PRESENCE per
+ *   waiting knocker. Moderators never see each other, knockers never see
+ *   moderators.
+ * - Anyone else knocks: SELF_PRESENCE, then OCCUPANT_PRESENCE to every
+ *   moderator. A session already waiting keeps its first nick (the
+ *   presence is an update). Refused with REFUSE when its deny cooldown
+ *   runs (not-allowed), the nick is taken (conflict), the lobby holds
+ *   LOBBY_MAX_WAITING_PER_ROOM (full), or a string breaks its limit.
+ * Returns 0 or -1.
+ */
+int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
+                   uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * A later presence of a waiting knocker carrying its e-mail and/or display
+ * name (NULL fields are left as they are). Effects: OCCUPANT_PRESENCE to
+ * every moderator. Returns 1 if a knocker was updated, 0 if the sender is
+ * not waiting, or -1.
+ */
+int lobby_on_knock_update(struct lobby *lb, const struct lobby_knock *k,
+                          uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * 'real_jid' left the lobby room. Effects: OCCUPANT_GONE to the leaver
+ * (is_self) and, for a knocker, to every moderator. Returns 1 if an
+ * occupant left, 0 if 'real_jid' was not in the room, or -1.
+ */
+int lobby_on_leave(struct lobby *lb, const char *lobby_room,
+                   const char *real_jid, struct lobby_actions *out);
+
+/*
+ * 'actor' invited 'invitee' into the main room (the approve of the stock
+ * client). A full JID admits exactly that waiting session; a bare JID
+ * admits every waiting session of that account. Each admitted knocker
+ * gets an admission (LOBBY_ADMIT_JOIN_MS to join) and a NOTIFY_MAIN
+ * "LOBBY-ACCESS-GRANTED" (text: its lobby occupant JID, name: its display
+ * name). A full JID that is not waiting is still admitted (a direct
+ * invite); a bare one is not. 'actor' must be an owner present in the
+ * main room (lobby_on_owner), else -1 with errno EPERM and no effects.
+ * Returns the number of knockers admitted, or -1.
+ */
+int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
+                   const char *actor, uint64_t now_ms,
+                   struct lobby_actions *out);
+
+/*
+ * 'actor' kicked lobby occupant 'nick' (the deny of the stock client).
+ * 'actor' must be a moderator in that lobby room, else -1 with errno
+ * EPERM and no effects. Effects: KICK to the knocker (is_self), KICK to
+ * every moderator, NOTIFY_MAIN "LOBBY-ACCESS-DENIED"; the knocker is
+ * removed and, with deny_cooldown_ms, may not knock again for that long.
+ * 'reason' may be NULL. Returns 1, 0 if no knocker has that nick, or -1.
+ */
+int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
+                  const char *actor, const char *reason, uint64_t now_ms,
+                  struct lobby_actions *out);
+
+/*
+ * The main room was destroyed. Effects: a DESTROY without newjid to every
+ * lobby-room occupant. All state of the room is freed. Returns the number
+ * of lobby-room occupants told, or -1.
+ */
+int lobby_on_room_destroyed(struct lobby *lb, const char *room,
+                            struct lobby_actions *out);
+
+/*
+ * Mirror: 'real_jid' is now (present) or no longer an owner present in
+ * the main room. Only owners present may moderate the lobby room.
+ * Returns 0, or -1 (ENOMEM, ENOSPC past LOBBY_MAX_OWNERS_PER_ROOM or
+ * LOBBY_MAX_ROOMS).
+ */
+int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
+                   bool present);
+
+/*
+ * 'real_jid' left the main room: it stops being a mirrored owner, and its
+ * admission, if any, gets rejoin_window_ms before it ends. Cannot fail.
+ */
+void lobby_on_occupant_left(struct lobby *lb, const char *room,
+                            const char *real_jid, uint64_t now_ms);
+
+/*
+ * The earliest monotonic time at which lobby_expire() has work, or
+ * UINT64_MAX for none. Cannot fail.
+ */
+uint64_t lobby_next_deadline(const struct lobby *lb);
+
+/*
+ * End admissions and cooldowns whose time is up at 'now_ms'. No effects
+ * yet; 'out' is there for timed effects to come. Returns 0, or -1.
+ */
+int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * Knockers waiting in the lobby of main room 'room' (0 for an unknown
+ * room). Cannot fail.
+ */
+size_t lobby_waiting_count(const struct lobby *lb, const char *room);
+
+/*
+ * Names for logs and the audit trail: "allow", "lobby", "displayname",
+ * "deny". Returns "?" for a value outside the enum. Cannot fail.
+ */
+const char *lobby_action_name(enum lobby_action a);
+
+/*
+ * XEP-0045 affiliation names: "none", "member", "admin", "owner",
+ * "outcast". Returns "?" for a value outside the enum. Cannot fail.
+ */
+const char *lobby_affiliation_name(enum lobby_affiliation a);
+
+/*
+ * Parse an XEP-0045 affiliation name (exact, lower case). Returns true and
+ * sets '*out', or false and leaves '*out' unchanged.
+ */
+bool lobby_affiliation_parse(const char *s, enum lobby_affiliation *out);
+
+#endif /* LOBBYD_LOBBY_LOBBY_H */

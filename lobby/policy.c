@@ -1,0 +1,298 @@
+/*
+ * policy.c: who may enter a main room, decided from facts alone.
+ *
+ * The rules and their order are listed in lobby.h and live here as one
+ * table (policy_rules[]): the first rule that fires writes the verdict.
+ * Each rule is a small predicate-plus-verdict function, so a new rule is a
+ * new row and its place in the table is its precedence.
+ *
+ * Deliberately not here: any state (admissions are looked up by lobby.c
+ * and passed in as policy_facts.admission), the clock, logging, and XMPP:
+ * a DENY names a condition (enum lobby_deny), xmpp/ picks the stanza.
+ *
+ * Protocol facts relied on (jitsi-lobby.md §1.5): a knocker is told the
+ * lobby room as node@lobby-domain, where node is the main room's node
+ * unchanged (with multi-tenancy "[tenant]room").
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lobby/jid.h"
+#include "lobby/lobby.h"
+#include "lobby/policy.h"
+
+struct policy_rule {
+    const char *name;
+    bool (*fires)(const struct policy_facts *f, struct lobby_verdict *out);
+};
+
+static void verdict_text(struct lobby_verdict *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Truncation is acceptable for reason text; overflow is not. */
+static void verdict_text(struct lobby_verdict *out, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(out->text, sizeof(out->text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out->text[0] = '\0';
+}
+
+static void verdict_allow(struct lobby_verdict *out,
+                          enum lobby_affiliation grant)
+{
+    out->action = LOBBY_ALLOW;
+    out->affiliation = grant;
+}
+
+/* Member, unless the joiner already ranks at least as high. */
+static enum lobby_affiliation grant_member(const struct lobby_join *j)
+{
+    if (j->affiliation == LOBBY_AFF_NONE)
+        return LOBBY_AFF_MEMBER;
+    return LOBBY_AFF_NONE;
+}
+
+static bool has_valid_token(const struct lobby_join *j)
+{
+    return j->token == LOBBY_TOKEN_VALID;
+}
+
+static bool is_lobby_on(const struct lobby_join *j)
+{
+    return j->room_exists && j->members_only;
+}
+
+static const char *token_reason(const struct lobby_join *j)
+{
+    if (j->token_reason == NULL || j->token_reason[0] == '\0')
+        return "no reason given";
+    return j->token_reason;
+}
+
+static bool rule_outcast(const struct policy_facts *f,
+                         struct lobby_verdict *out)
+{
+    if (f->join->affiliation != LOBBY_AFF_OUTCAST)
+        return false;
+    out->action = LOBBY_DENY;
+    out->deny = LOBBY_DENY_FORBIDDEN;
+    verdict_text(out, "you are banned from this room (affiliation outcast)");
+    return true;
+}
+
+static bool rule_invalid_token(const struct policy_facts *f,
+                               struct lobby_verdict *out)
+{
+    if (f->join->token != LOBBY_TOKEN_INVALID ||
+        f->cfg->invalid_token != LOBBY_INVALID_TOKEN_DENY)
+        return false;
+    out->action = LOBBY_DENY;
+    out->deny = LOBBY_DENY_NOT_ALLOWED;
+    verdict_text(out, "token refused: %s", token_reason(f->join));
+    return true;
+}
+
+static bool rule_owner_claim(const struct policy_facts *f,
+                             struct lobby_verdict *out)
+{
+    if (!has_valid_token(f->join) || !f->join->token_owner)
+        return false;
+    verdict_allow(out, LOBBY_AFF_OWNER);
+    verdict_text(out, "token grants owner of this room");
+    return true;
+}
+
+static bool rule_existing_affiliation(const struct policy_facts *f,
+                                      struct lobby_verdict *out)
+{
+    enum lobby_affiliation a = f->join->affiliation;
+
+    if (a != LOBBY_AFF_OWNER && a != LOBBY_AFF_ADMIN)
+        return false;
+    verdict_allow(out, LOBBY_AFF_NONE);
+    verdict_text(out, "already %s of this room", lobby_affiliation_name(a));
+    return true;
+}
+
+static bool rule_no_lobby(const struct policy_facts *f,
+                          struct lobby_verdict *out)
+{
+    if (is_lobby_on(f->join))
+        return false;
+    verdict_allow(out, LOBBY_AFF_NONE);
+    verdict_text(out, f->join->room_exists ? "the room's lobby is off"
+                                           : "the room does not exist yet");
+    return true;
+}
+
+static bool rule_bypass_claim(const struct policy_facts *f,
+                              struct lobby_verdict *out)
+{
+    if (!has_valid_token(f->join) || !f->join->token_bypass)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "token grants lobby_bypass");
+    return true;
+}
+
+static bool rule_service_identity(const struct policy_facts *f,
+                                  struct lobby_verdict *out)
+{
+    const struct lobby_config *cfg = f->cfg;
+    size_t i;
+
+    for (i = 0; i < cfg->n_service_jids; i++) {
+        if (lobby_jid_service_match(cfg->service_jids[i],
+                                    f->join->real_jid)) {
+            verdict_allow(out, grant_member(f->join));
+            verdict_text(out, "real JID matches service identity \"%s\"",
+                         cfg->service_jids[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool rule_password_required(const struct policy_facts *f,
+                                   struct lobby_verdict *out)
+{
+    enum lobby_password pw = f->join->password;
+
+    if (f->cfg->password_mode != LOBBY_PASSWORD_ALSO_REQUIRED ||
+        pw == LOBBY_PW_NONE || pw == LOBBY_PW_OK)
+        return false;
+    out->action = LOBBY_DENY;
+    out->deny = LOBBY_DENY_NOT_AUTHORIZED;
+    verdict_text(out, "room password %s; it is required besides the lobby",
+                 pw == LOBBY_PW_WRONG ? "wrong" : "missing");
+    return true;
+}
+
+static bool rule_admitted_session(const struct policy_facts *f,
+                                  struct lobby_verdict *out)
+{
+    if (f->admission != POLICY_ADMISSION_SESSION)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "this session was admitted through the lobby");
+    return true;
+}
+
+static bool rule_rejoin_window(const struct policy_facts *f,
+                               struct lobby_verdict *out)
+{
+    if (f->admission != POLICY_ADMISSION_REJOIN)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "admitted session back after %" PRIu64 " ms "
+                 "(rejoin window %" PRIu64 " ms)",
+                 f->away_ms, f->cfg->rejoin_window_ms);
+    return true;
+}
+
+static bool rule_password_bypass(const struct policy_facts *f,
+                                 struct lobby_verdict *out)
+{
+    if (f->cfg->password_mode != LOBBY_PASSWORD_BYPASS ||
+        f->join->password != LOBBY_PW_OK)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "right room password lets the joiner past the lobby");
+    return true;
+}
+
+static bool rule_displayname_required(const struct policy_facts *f,
+                                      struct lobby_verdict *out)
+{
+    const char *name = f->join->display_name;
+
+    if (!f->cfg->displayname_required || (name != NULL && name[0] != '\0'))
+        return false;
+    out->action = LOBBY_NEED_NAME;
+    verdict_text(out, "no display name; the lobby requires one");
+    return true;
+}
+
+/* Always fires: a knock, or a refusal if no lobby JID can be formed. */
+static bool rule_lobby(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    struct lobby_jid_span node, domain, resource;
+    int n;
+
+    if (!lobby_jid_split(f->join->room, &node, &domain, &resource) ||
+        node.len == 0 || resource.len != 0) {
+        out->action = LOBBY_DENY;
+        out->deny = LOBBY_DENY_NOT_ALLOWED;
+        out->rule = "invalid-room";
+        verdict_text(out, "main room JID is not a bare room JID");
+        return true;
+    }
+    n = snprintf(out->lobby_jid, sizeof(out->lobby_jid), "%.*s@%s",
+                 (int)node.len, node.p, f->cfg->lobby_domain);
+    if (n < 0 || (size_t)n >= sizeof(out->lobby_jid)) {
+        out->lobby_jid[0] = '\0';
+        out->action = LOBBY_DENY;
+        out->deny = LOBBY_DENY_NOT_ALLOWED;
+        out->rule = "invalid-room";
+        verdict_text(out, "lobby room JID would be too long");
+        return true;
+    }
+    out->action = LOBBY_KNOCK;
+    verdict_text(out, "the lobby is on; knock at %s", out->lobby_jid);
+    return true;
+}
+
+static const struct policy_rule policy_rules[] = {
+    { "outcast", rule_outcast },
+    { "invalid-token", rule_invalid_token },
+    { "owner-claim", rule_owner_claim },
+    { "existing-affiliation", rule_existing_affiliation },
+    { "no-lobby", rule_no_lobby },
+    { "bypass-claim", rule_bypass_claim },
+    { "service-identity", rule_service_identity },
+    { "password-required", rule_password_required },
+    { "admitted-session", rule_admitted_session },
+    { "rejoin-window", rule_rejoin_window },
+    { "password-bypass", rule_password_bypass },
+    { "displayname-required", rule_displayname_required },
+    { "lobby", rule_lobby },
+};
+
+/* A refused token under the guest policy is worth a note on any verdict. */
+static void note_guest_token(const struct policy_facts *f,
+                             struct lobby_verdict *out)
+{
+    size_t used = strlen(out->text);
+    int n;
+
+    if (f->join->token != LOBBY_TOKEN_INVALID || out->action == LOBBY_DENY)
+        return;
+    n = snprintf(out->text + used, sizeof(out->text) - used,
+                 "; token refused: %s; treated as guest",
+                 token_reason(f->join));
+    if (n < 0)
+        out->text[used] = '\0';
+}
+
+void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < sizeof(policy_rules) / sizeof(policy_rules[0]); i++) {
+        out->rule = policy_rules[i].name;
+        if (policy_rules[i].fires(f, out))
+            break;
+    }
+    /* rule_lobby always fires, so the loop never runs off the end. */
+    assert(i < sizeof(policy_rules) / sizeof(policy_rules[0]));
+    note_guest_token(f, out);
+}

@@ -1,0 +1,36 @@
+/*
+ * policy.h: the join rules of lobby.h as one pure function.
+ *
+ * policy_decide() reads facts and writes a verdict; it keeps no state and
+ * changes nothing else. lobby.c gathers the facts that need state (has
+ * this session been admitted?) and records the outcome.
+ */
+#ifndef LOBBYD_LOBBY_POLICY_H
+#define LOBBYD_LOBBY_POLICY_H
+
+#include <stdint.h>
+
+#include "lobby/event.h"
+
+/* What the lobby state knows about the joining session (lobby.h). */
+enum policy_admission {
+    POLICY_ADMISSION_NONE,             /* never admitted, or expired */
+    POLICY_ADMISSION_SESSION,          /* approved, or inside the room */
+    POLICY_ADMISSION_REJOIN            /* left the room within the window */
+};
+
+/* Everything a decision depends on; all pointers borrowed. */
+struct policy_facts {
+    const struct lobby_config *cfg;
+    const struct lobby_join *join;
+    enum policy_admission admission;
+    uint64_t away_ms;                  /* REJOIN: time since the session left */
+};
+
+/*
+ * Apply the rules listed in lobby.h, in that order, to 'f' and write the
+ * verdict to 'out'. 'out->rule' points to a static string. Cannot fail.
+ */
+void policy_decide(const struct policy_facts *f, struct lobby_verdict *out);
+
+#endif /* LOBBYD_LOBBY_POLICY_H */

@@ -1,0 +1,215 @@
+/*
+ * room.h: the state lobbyd keeps for one main room and its lobby room:
+ * the lobby flag, the knockers waiting (found by nick, full JID and bare
+ * JID), the main-room owners present in the lobby room (its moderators),
+ * the mirror of main-room owners, admissions and deny cooldowns.
+ *
+ * Internal to lobby/: the containers, not the rules. lobby.c decides what
+ * happens; room.c only stores, finds and frees, each in O(1) amortised.
+ * Every string is an owned copy.
+ */
+#ifndef LOBBYD_LOBBY_ROOM_H
+#define LOBBYD_LOBBY_ROOM_H
+
+#include <sys/queue.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lobby/event.h"
+#include "lobby/hash.h"
+
+struct room_waiter {
+    struct lobby_hnode by_nick;
+    struct lobby_hnode by_jid;
+    struct lobby_hnode by_bare;
+    TAILQ_ENTRY(room_waiter) queue;    /* knock order */
+    char *nick;
+    char *real_jid;
+    char *session;
+    char *name;                        /* display name or NULL */
+    char *email;                       /* NULL until announced */
+    uint64_t knock_ms;
+    bool approved;
+};
+TAILQ_HEAD(room_waiter_list, room_waiter);
+
+/* An owner of the main room present in the lobby room. */
+struct room_moderator {
+    TAILQ_ENTRY(room_moderator) link;
+    char *nick;
+    char *real_jid;
+};
+TAILQ_HEAD(room_moderator_list, room_moderator);
+
+struct room_owner {
+    struct lobby_hnode by_jid;
+    char *real_jid;
+};
+
+enum room_admission_state {
+    ROOM_ADMISSION_APPROVED,           /* admitted, main-room join still to come */
+    ROOM_ADMISSION_PRESENT,            /* in the main room; no deadline */
+    ROOM_ADMISSION_LEFT                /* left; rejoin window running */
+};
+
+struct room;
+
+struct room_admission {
+    struct lobby_hnode by_jid;
+    TAILQ_ENTRY(room_admission) timer; /* on a timer list unless PRESENT */
+    struct room *room;
+    char *real_jid;
+    char *session;                     /* for the record only */
+    enum room_admission_state state;
+    uint64_t since_ms;                 /* when the state was entered */
+    uint64_t deadline_ms;              /* APPROVED, LEFT: when it ends */
+};
+TAILQ_HEAD(room_admission_list, room_admission);
+
+struct room_cooldown {
+    struct lobby_hnode by_jid;
+    TAILQ_ENTRY(room_cooldown) timer;
+    struct room *room;
+    char *real_jid;
+    uint64_t denied_ms;
+    uint64_t deadline_ms;
+};
+TAILQ_HEAD(room_cooldown_list, room_cooldown);
+
+/*
+ * Deadline lists shared by all rooms of a lobby. Every entry on one list
+ * got its deadline as now_ms plus the same constant, so with a monotonic
+ * clock each list is sorted and its head is its earliest deadline.
+ */
+struct room_timers {
+    struct room_admission_list approved;
+    struct room_admission_list left;
+    struct room_cooldown_list cooldowns;
+};
+
+struct room {
+    struct lobby_hnode by_node;        /* in the lobby's table of rooms */
+    char *jid;                         /* bare main-room JID */
+    char *lobby_jid;                   /* node@lobby_domain */
+    bool enabled;
+    struct room_timers *timers;        /* borrowed from the lobby */
+    struct lobby_hash waiters_by_nick;
+    struct lobby_hash waiters_by_jid;
+    struct lobby_hash waiters_by_bare;
+    struct room_waiter_list queue;
+    size_t n_waiting;
+    struct room_moderator_list moderators;
+    size_t n_moderators;
+    struct lobby_hash owners;
+    struct lobby_hash admissions;
+    struct lobby_hash cooldowns;
+};
+
+/* Initialise the shared deadline lists. Cannot fail. */
+void room_timers_init(struct room_timers *t);
+
+/*
+ * A new, empty room for main-room JID 'jid' (bare, with a node) whose
+ * lobby room is node@'lobby_domain'. 'timers' is borrowed and must
+ * outlive the room. Returns NULL on allocation failure or a malformed
+ * 'jid'; free with room_free().
+ */
+struct room *room_new(const char *jid, const char *lobby_domain,
+                      const uint8_t seed[16], struct room_timers *timers);
+
+/*
+ * Free 'r' and everything in it, taking its admissions and cooldowns off
+ * the shared deadline lists. NULL is fine. Cannot fail.
+ */
+void room_free(struct room *r);
+
+/*
+ * Add a knocker with copies of the given strings ('name', 'email' may be
+ * NULL). The caller has checked that nick and JID are free and that the
+ * queue has room. Returns the waiter, or NULL on allocation failure.
+ */
+struct room_waiter *room_waiter_add(struct room *r, const char *nick,
+                                    const char *real_jid, const char *session,
+                                    const char *name, const char *email,
+                                    uint64_t now_ms);
+
+/* Take 'w' out of the room and free it. Cannot fail. */
+void room_waiter_remove(struct room *r, struct room_waiter *w);
+
+/* The waiter with this nick (exact) or full real JID, or NULL. */
+struct room_waiter *room_waiter_by_nick(const struct room *r, const char *nick);
+struct room_waiter *room_waiter_by_jid(const struct room *r, const char *jid);
+
+/*
+ * Waiters whose real JID has the bare part of 'jid': the first, then the
+ * one after 'w'. NULL when there are no more. Cannot fail.
+ */
+struct room_waiter *room_waiter_first_bare(const struct room *r,
+                                           const char *jid);
+struct room_waiter *room_waiter_next_bare(const struct room_waiter *w,
+                                          const char *jid);
+
+/*
+ * Replace '*field' (a string of a waiter) with a copy of 'value' (NULL
+ * allowed). Returns 0, or -1 on allocation failure with '*field' kept.
+ */
+int room_set_string(char **field, const char *value);
+
+/*
+ * Add a moderator occupant. Returns it, or NULL on allocation failure.
+ * The caller checks LOBBY_MAX_MODERATORS_PER_ROOM.
+ */
+struct room_moderator *room_moderator_add(struct room *r, const char *nick,
+                                          const char *real_jid);
+
+/* The moderator occupant with this full real JID, or with this nick. */
+struct room_moderator *room_moderator_by_jid(const struct room *r,
+                                             const char *jid);
+struct room_moderator *room_moderator_by_nick(const struct room *r,
+                                              const char *nick);
+
+/* Take 'm' out of the room and free it. Cannot fail. */
+void room_moderator_remove(struct room *r, struct room_moderator *m);
+
+/* Is the full real JID 'jid' an owner present in the main room? */
+bool room_is_owner(const struct room *r, const char *jid);
+
+/*
+ * Record that 'jid' is (or is no longer) an owner present in the main
+ * room. Returns 0, or -1 on allocation failure or when the room already
+ * mirrors LOBBY_MAX_OWNERS_PER_ROOM owners.
+ */
+int room_owner_set(struct room *r, const char *jid, bool present);
+
+/* The admission of full real JID 'jid', or NULL. */
+struct room_admission *room_admission_find(const struct room *r,
+                                           const char *jid);
+
+/*
+ * Create or update the admission of 'jid' to 'state' from 'now_ms', ending
+ * at 'deadline_ms' (ignored for PRESENT). Returns 0, or -1 on allocation
+ * failure or when the room holds LOBBY_MAX_ADMITTED_PER_ROOM admissions.
+ */
+int room_admission_put(struct room *r, const char *jid, const char *session,
+                       enum room_admission_state state, uint64_t now_ms,
+                       uint64_t deadline_ms);
+
+/* Take 'a' off its room and timer list and free it. Cannot fail. */
+void room_admission_remove(struct room_admission *a);
+
+/* The deny cooldown of full real JID 'jid', or NULL. */
+struct room_cooldown *room_cooldown_find(const struct room *r,
+                                         const char *jid);
+
+/*
+ * Start (or restart) a cooldown for 'jid' from 'now_ms' to 'deadline_ms'.
+ * Returns 0, or -1 on allocation failure or when the room holds
+ * LOBBY_MAX_COOLDOWNS_PER_ROOM cooldowns.
+ */
+int room_cooldown_put(struct room *r, const char *jid, uint64_t now_ms,
+                      uint64_t deadline_ms);
+
+/* Take 'c' off its room and timer list and free it. Cannot fail. */
+void room_cooldown_remove(struct room_cooldown *c);
+
+#endif /* LOBBYD_LOBBY_ROOM_H */

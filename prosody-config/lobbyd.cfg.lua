@@ -1,0 +1,60 @@
+-- lobbyd.cfg.lua: the Prosody side of lobbyd, for /etc/prosody/conf.d/.
+--
+-- Prosody 0.12 reads this file through `Include "conf.d/*.cfg.lua"` (the last line of Debian's
+-- /etc/prosody/prosody.cfg.lua). Copy it there, edit the two values just below, and make the
+-- three by-hand changes described at the end of this header.
+--
+-- This file sets:
+--   * the bridge options (global, so both hosts that load the bridge see them);
+--   * the external component lobbyd connects to (XEP-0114), with its secret read from a file.
+--
+-- By hand, in the file that defines your Jitsi hosts (e.g. /etc/prosody/conf.avail/
+-- meet.example.com.cfg.lua). Prosody 0.12 cannot add to a list set in another file, so these
+-- lines cannot live here:
+--   1. plugin_paths (global section): add the directory holding mod_lobbyd_bridge.lua,
+--        plugin_paths = { "/usr/share/jitsi-meet/prosody-plugins/", "/usr/local/lib/lobbyd/prosody-modules" }
+--      (`make install` puts the module in $(PREFIX)/lib/lobbyd/prosody-modules).
+--   2. VirtualHost "meet.example.com": add "lobbyd_bridge" to its modules_enabled.
+--   3. Component "conference.meet.example.com" "muc": add "lobbyd_bridge" to its modules_enabled.
+-- Then: prosodyctl check config && systemctl restart prosody (the bridge options are re-read on
+-- `prosodyctl reload`; adding the component needs a restart).
+--
+-- Remove the stock lobby: lobbyd serves the lobby domain itself, so the lobby MUC component
+-- (Component "lobby.meet.example.com" "muc") and "muc_lobby_rooms" must not be configured as well.
+
+-- ---- edit these two values ------------------------------------------------------------------
+-- lobbyd's component_jid (also the lobby MUC domain clients are sent to):
+local lobbyd_domain = "lobby.meet.example.com";
+-- The file holding the component secret, the same file as lobbyd's component_secret_file.
+-- Prosody reads it when it loads its configuration: make it readable by the prosody user
+-- (e.g. root:prosody, mode 0640). Keeping the secret in a file keeps it out of this config,
+-- of `ps` output and of the process environment.
+local component_secret_file = "/etc/lobbyd/component.secret";
+-- -----------------------------------------------------------------------------------------------
+
+local function read_secret(path)
+	local f, err = io.open(path, "r");
+	if not f then
+		error("lobbyd.cfg.lua: cannot read the component secret: "..tostring(err), 0);
+	end
+	local secret = f:read("*l");
+	f:close();
+	if not secret or secret == "" then
+		error("lobbyd.cfg.lua: the component secret file "..path.." is empty", 0);
+	end
+	return secret;
+end
+
+-- Bridge options (mod_lobbyd_bridge). Global so the VirtualHost and the MUC component share them.
+lobbyd_component = lobbyd_domain;  -- required: lobbyd's component JID
+lobbyd_timeout = 2;                -- seconds the bridge waits for a verdict before the fail mode
+lobbyd_fail_mode = "closed";       -- "closed": refuse the join with a clear error; "open": let it
+                                   -- continue without token rights (members-only still applies)
+
+-- The external component lobbyd connects to (XEP-0114 on component_ports, default 5347, which
+-- Prosody binds to loopback unless component_interfaces says otherwise).
+Component(lobbyd_domain)
+	component_secret = read_secret(component_secret_file);
+	-- A restarted lobbyd replaces a hung old connection instead of being locked out; lobbyd's
+	-- lock file keeps two live instances from kicking each other.
+	component_conflict_resolve = "kick_old";

@@ -1,0 +1,291 @@
+-- lobbyd_bridge_room.lib.lua: the main-room side of mod_lobbyd_bridge (loaded with module:require
+-- by the module's MUC part; not a module of its own).
+--
+-- Like the module, this file decides nothing. It reports what happens in main rooms to lobbyd
+-- (occupants, the lobby switched on or off, invitations, destroyed rooms) and carries out what
+-- lobbyd answers and sends (routed invitations, notifications in the room), as described in
+-- docs/bridge-protocol.md §2 and §3. It also gives Jitsi clients the facts they look for on the
+-- main MUC: the lobby room in the room's disco#info, and muc#admin IQs with several items.
+
+local async = require "util.async";
+local id = require "util.id";
+local jid = require "util.jid";
+local st = require "util.stanza";
+
+local xmlns_bridge = "urn:lobbyd:bridge:0";
+local xmlns_muc_user = "http://jabber.org/protocol/muc#user";
+local xmlns_muc_admin = "http://jabber.org/protocol/muc#admin";
+local xmlns_jitmeet = "http://jitsi.org/jitmeet";
+local xmlns_conference = "jabber:x:conference";
+
+local unavailable_text = "The lobby service is not answering; please try again in a moment.";
+local moderating = { owner = true, admin = true };
+
+-- muc: mod_muc's module table; options(): the current lobbyd_component, lobbyd_timeout and
+-- lobbyd_fail_mode (re-read by the module on config-reloaded).
+return function (muc, options)
+
+local function event_iq(payload)
+	local component = options();
+	return st.iq({ type = "set", from = module.host, to = component, id = "lobbyd-e-"..id.short() })
+		:add_child(payload);
+end
+
+-- Occupant, destroyed: not waited for. A failure is only worth a line in the log.
+local function tell(payload)
+	local _, timeout = options();
+	module:send_iq(event_iq(payload), nil, timeout):next(function (event)
+		if event.stanza.attr.type == "error" then
+			local _, condition, text = event.stanza:get_error();
+			module:log("debug", "lobbyd did not take <%s/>: %s %s", payload.name, condition, text or "");
+		end
+	end, function (err)
+		module:log("debug", "lobbyd did not answer <%s/>: %s", payload.name, tostring(err and err.text or err));
+	end);
+end
+
+-- Lobby, admit: wait for lobbyd (bounded). Returns the reply's first child (or true for an
+-- empty result); or nil, "refused", the error reply when lobbyd refused the request itself;
+-- or nil, why when there is no usable answer (the caller applies the fail mode).
+local function ask(payload)
+	local component, timeout = options();
+	if not async.ready() then
+		return nil, "the request was not sent from a client session (no async context)";
+	end
+	local event, err = async.wait_for(module:send_iq(event_iq(payload), nil, timeout));
+	local reply = event and event.stanza;
+	if not reply then
+		if err and err.type == "auth" then -- lobbyd's own refusal, e.g. auth/forbidden
+			return nil, "refused", err;
+		end
+		return nil, tostring(err and (err.text or err.condition) or "no reply");
+	elseif reply.attr.from ~= component then
+		return nil, "reply not from "..component;
+	elseif reply.attr.type == "error" then -- Prosody's bounce while lobbyd is disconnected
+		local _, condition, text = reply:get_error();
+		return nil, ("error reply: %s%s"):format(tostring(condition), text and (" ("..text..")") or "");
+	end
+	return reply.tags[1] or true;
+end
+
+local function fail_closed()
+	local _, _, fail_mode = options();
+	return fail_mode == "closed";
+end
+
+local function unavailable_reply(stanza)
+	return st.error_reply(stanza, "wait", "internal-server-error", unavailable_text)
+		:tag("lobbyd-unavailable", { xmlns = xmlns_bridge }):up();
+end
+
+-- §2.1 occupants. Hooks at the default priority 0: they only observe. Neighbours: mod_muc's
+-- empty-room cleanup on muc-occupant-left (-1) runs after ours, so `left` precedes `destroyed`.
+local function tell_occupant(room, occupant, event_name, affiliation)
+	tell(st.stanza("occupant", {
+		xmlns = xmlns_bridge; room = room.jid; jid = occupant.jid; nick = jid.resource(occupant.nick);
+		event = event_name; affiliation = affiliation or "none";
+	}));
+end
+
+module:hook("muc-occupant-joined", function (event)
+	local affiliation = event.room:get_affiliation(event.occupant.bare_jid);
+	if moderating[affiliation] then
+		tell_occupant(event.room, event.occupant, "joined", affiliation);
+	end
+end);
+
+module:hook("muc-occupant-left", function (event)
+	tell_occupant(event.room, event.occupant, "left", event.room:get_affiliation(event.occupant.bare_jid));
+end);
+
+module:hook("muc-set-affiliation", function (event)
+	if not event.in_room or not (moderating[event.affiliation] or moderating[event.previous_affiliation]) then
+		return;
+	end
+	for _, occupant in event.room:each_occupant() do
+		if occupant.bare_jid == event.jid then
+			tell_occupant(event.room, occupant, "affiliation", event.affiliation);
+		end
+	end
+end);
+
+-- §2.4. Priority 10: before mod_muc forgets the room (0) and before its tombstone handler
+-- (-10), which stops the event for persistent rooms.
+module:hook("muc-room-destroyed", function (event)
+	tell(st.stanza("destroyed", { xmlns = xmlns_bridge; room = event.room.jid }));
+end, 10);
+
+-- The room's disco#info names the lobby room while the lobby is on, as Jitsi clients expect.
+-- Default priority: it only adds a form field, like Prosody's own muc-disco#info handlers.
+module:hook("muc-disco#info", function (event)
+	if not event.room:get_members_only() then return; end
+	local component = options();
+	table.insert(event.form, { name = "muc#roominfo_lobbyroom", label = "Lobby room jid" });
+	event.formdata["muc#roominfo_lobbyroom"] = jid.node(event.room.jid).."@"..component;
+end);
+
+-- §2.2 the owner config form. Only a form that carries muc#roomconfig_membersonly says anything
+-- about the lobby. lobbyd sends LOBBY-ENABLED (§3) before it answers, so occupants see it
+-- before the IQ result and the 104 message. Priority 0; Prosody's lock.lib also hooks this event
+-- (0) and applies the fields afterwards, in muc-config-submitted/<var> events.
+module:hook("muc-config-submitted", function (event)
+	local field = "muc#roomconfig_membersonly";
+	local enabled = event.fields[field];
+	if enabled == nil then return; end
+	local room = event.room;
+	local answer, why = ask(st.stanza("lobby", {
+		xmlns = xmlns_bridge; room = room.jid; actor = event.actor; enabled = enabled and "true" or "false";
+	}));
+	if answer then return; end
+	if fail_closed() then
+		-- Keep the room as it was, so Prosody and lobbyd do not disagree about the lobby.
+		event.fields[field] = room:get_members_only() or false;
+		module:log("warn", "lobbyd did not confirm the lobby of %s going %s (%s); fail mode closed: unchanged",
+			room.jid, enabled and "on" or "off", why);
+	else
+		module:log("warn", "lobbyd did not confirm the lobby of %s going %s (%s); fail mode open: applied",
+			room.jid, enabled and "on" or "off", why);
+	end
+end);
+
+-- muc#admin sets with several items (lib-jitsi-meet grants membership to every occupant in one
+-- IQ before it enables the lobby), or with a full JID (older clients): every item goes through
+-- Prosody's own room API, with the bare JID; one answer, the first error if any. A set with one
+-- item and a bare JID is left to mod_muc. Priority 1: before mod_muc's handler (-2).
+local function admin_item(room, actor, item)
+	local reason = item:get_child_text("reason");
+	local item_jid = item.attr.jid and jid.prep(item.attr.jid);
+	if item.attr.jid and not item_jid then
+		return nil, "modify", "jid-malformed";
+	end
+	if item.attr.affiliation and item_jid and not item.attr.role then
+		return room:set_affiliation(actor, jid.bare(item_jid), item.attr.affiliation, reason);
+	elseif item.attr.role and not item.attr.affiliation then
+		local nick = item.attr.nick and jid.resourceprep(item.attr.nick);
+		local occupant_jid = nick and (room.jid.."/"..nick) or (item_jid and room:get_occupant_jid(item_jid));
+		if not occupant_jid then
+			return nil, "modify", "bad-request";
+		end
+		return room:set_role(actor, occupant_jid, item.attr.role, reason);
+	end
+	return nil, "cancel", "bad-request";
+end
+
+module:hook("iq-set/bare/"..xmlns_muc_admin..":query", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	local room = muc.get_room_from_jid(jid.bare(stanza.attr.to));
+	if not room then return; end -- mod_muc answers for missing rooms
+	local items, full = {}, false;
+	for item in stanza.tags[1]:childtags("item") do
+		items[#items + 1] = item;
+		if item.attr.jid and jid.resource(item.attr.jid) then full = true; end
+	end
+	if #items < 2 and not full then return; end
+	local err_type, condition;
+	for _, item in ipairs(items) do
+		local ok, t, c = admin_item(room, stanza.attr.from, item);
+		if not ok and not err_type then
+			err_type, condition = t or "cancel", c or "not-allowed";
+		end
+	end
+	room:save(true);
+	origin.send(err_type and st.error_reply(stanza, err_type, condition) or st.reply(stanza));
+	return true;
+end, 1);
+
+-- §2.3 invitations to a members-only room: lobbyd says whom, the bridge routes the invitations.
+local function routed_invite(room, stanza, invitee, reason)
+	local actor = stanza.attr.from;
+	local body = actor.." invited you to the room "..room.jid..(reason ~= "" and (" ("..reason..")") or "");
+	return st.message({ from = room.jid, to = invitee, id = stanza.attr.id })
+		:tag("x", { xmlns = xmlns_muc_user })
+			:tag("invite", { from = actor }):text_tag("reason", reason):up()
+		:up()
+		:text_tag("x", reason, { xmlns = xmlns_conference, jid = room.jid })
+		:text_tag("body", body);
+end
+
+-- Priority 1: before mod_muc's handler (-2), which would handle only the first <invite/> and
+-- grant membership itself.
+module:hook("message/bare", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	local kind = stanza.attr.type;
+	if kind ~= nil and kind ~= "normal" then return; end
+	local x = stanza:get_child("x", xmlns_muc_user);
+	if not x then return; end
+	local room = muc.get_room_from_jid(jid.bare(stanza.attr.to));
+	if not room or not room:get_members_only() then return; end -- lobby off: Prosody's business
+
+	local invites, order = {}, {};
+	local admit = st.stanza("admit", { xmlns = xmlns_bridge; room = room.jid; actor = stanza.attr.from });
+	for invite in x:childtags("invite") do
+		if invite.attr.to then
+			local invitee = jid.prep(invite.attr.to);
+			if not invitee then
+				origin.send(st.error_reply(stanza, "modify", "jid-malformed"));
+				return true;
+			end
+			if not invites[invitee] then
+				invites[invitee] = invite:get_child_text("reason") or "";
+				order[#order + 1] = invitee;
+				admit:tag("invitee", { jid = invitee }):up();
+			end
+		end
+	end
+	if #order == 0 then return; end -- a decline or something else: mod_muc's business
+
+	local answer, why, err = ask(admit);
+	if why == "refused" then
+		module:log("info", "lobbyd refused invitations to %s from %s", room.jid, stanza.attr.from);
+		origin.send(st.error_reply(stanza, err));
+		return true;
+	elseif not answer then
+		if not fail_closed() then
+			module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode open: left to Prosody",
+				room.jid, why);
+			return;
+		end
+		module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode closed: refused",
+			room.jid, why);
+		origin.send(unavailable_reply(stanza));
+		return true;
+	end
+	local admitted = {};
+	if answer ~= true and answer.name == "admitted" and answer.attr.xmlns == xmlns_bridge then
+		for invitee in answer:childtags("invitee") do
+			admitted[invitee.attr.jid or ""] = true;
+		end
+	end
+	for _, invitee in ipairs(order) do
+		if admitted[invitee] then
+			module:send(routed_invite(room, stanza, invitee, invites[invitee]));
+		end
+	end
+	return true;
+end, 1);
+
+-- §3 notifications from lobbyd: a json-message in the room from the actor's occupant.
+-- Only lobbyd's component may send them. The event is specific to this payload; nothing else
+-- hooks it.
+module:hook("iq-set/host/"..xmlns_bridge..":notify", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	local component = options();
+	if stanza.attr.from ~= component then
+		origin.send(st.error_reply(stanza, "auth", "forbidden"));
+		return true;
+	end
+	local notify = stanza.tags[1];
+	local room = notify.attr.room and muc.get_room_from_jid(notify.attr.room);
+	local from = room and notify.attr.actor and room:get_occupant_jid(notify.attr.actor);
+	if from then
+		room:broadcast_message(st.message({ type = "groupchat", from = from, id = id.medium() })
+			:text_tag("json-message", notify:get_text(), { xmlns = xmlns_jitmeet }));
+	else
+		module:log("debug", "No occupant %s in %s: notification not shown", tostring(notify.attr.actor),
+			tostring(notify.attr.room));
+	end
+	origin.send(st.reply(stanza));
+	return true;
+end);
+
+end

@@ -1,0 +1,48 @@
+/*
+ * fuzz_bridge.c: the bridge request parser on arbitrary bytes. The input is
+ * parsed as XML the way the stream parser would hand a stanza over, then
+ * given to the same bridge_parse_join() the daemon and the unit tests use.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strophe.h>
+
+#include "xmpp/bridge.h"
+#include "xmpp/stanza.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static xmpp_ctx_t *ctx;
+    char *text = malloc(size + 1);
+    xmpp_stanza_t *st, *join;
+    struct bridge_join j;
+    char why[BRIDGE_WHY_MAX];
+
+    if (ctx == NULL) {
+        xmpp_initialize();
+        ctx = xmpp_ctx_new(NULL, NULL);
+    }
+    memcpy(text, data, size);
+    text[size] = '\0';
+    st = xmpp_stanza_new_from_string(ctx, text);
+    free(text);
+    if (st == NULL)
+        return 0;
+    join = stanza_child(st, "join", BRIDGE_NS);
+    if (join == NULL && strcmp(xmpp_stanza_get_name(st), "join") == 0)
+        join = st;
+    if (join != NULL && bridge_parse_join(join, &j, why) == 0) {
+        struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick};
+        xmpp_stanza_t *reply = bridge_verdict_reply(st, "lobby.meet.test", &v);
+
+        xmpp_stanza_release(reply);
+        bridge_join_clear(&j);
+    }
+    xmpp_stanza_release(st);
+    return 0;
+}

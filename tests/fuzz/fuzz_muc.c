@@ -1,0 +1,40 @@
+/*
+ * fuzz_muc.c: the lobby-room parsers (presence and muc#admin IQ) on
+ * arbitrary bytes, through the same functions the stream uses.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <strophe.h>
+
+#include "xmpp/muc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static xmpp_ctx_t *ctx;
+    char *text = malloc(size + 1);
+    xmpp_stanza_t *st;
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+
+    if (ctx == NULL) {
+        xmpp_initialize();
+        ctx = xmpp_ctx_new(NULL, NULL);
+    }
+    memcpy(text, data, size);
+    text[size] = '\0';
+    st = xmpp_stanza_new_from_string(ctx, text);
+    free(text);
+    if (st == NULL)
+        return 0;
+    if (strcmp(xmpp_stanza_get_name(st), "presence") == 0)
+        (void)muc_parse_presence(st, &rq, why);
+    else
+        (void)muc_parse_admin(st, &rq, why);
+    xmpp_stanza_release(st);
+    return 0;
+}

@@ -1,0 +1,77 @@
+// (a) joins allowed through the bridge round trip, (b-i) a join refused with the lobby error.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { useStack, verdictLine } from "./lib/stack.mjs";
+import { NS } from "./lib/client.mjs";
+import { mint } from "./lib/token.mjs";
+import { clientPool, rand } from "./lib/util.mjs";
+
+describe("joins through the bridge and lobbyd", { timeout: 60000 }, () => {
+	const s = useStack();
+	const connect = clientPool(s);
+	const node = `room-${rand()}`;
+	let room, ownerA;
+
+	test("an owner token creates the room: owner, moderator", async () => {
+		const { stack } = s;
+		room = `${node}@${stack.env.MUC_DOMAIN}`;
+		ownerA = await connect({ token: mint(stack, { room: node, moderator: true, name: "Owner A" }) });
+		const mark = stack.mark("lobbyd");
+		const r = await ownerA.join(room, { displayName: "Owner A" });
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "owner");
+		assert.equal(r.role, "moderator");
+		await stack.waitLog("lobbyd", verdictLine(room, "allow"), { offset: mark });
+	});
+
+	test("a tokenless guest walks into the open room", async () => {
+		const { stack } = s;
+		const guest = await connect();
+		const mark = stack.mark("lobbyd");
+		const r = await guest.join(room, { displayName: "Guest" });
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "none");
+		assert.equal(r.role, "participant");
+		await stack.waitLog("lobbyd", verdictLine(room, "allow"), { offset: mark });
+	});
+
+	test("an owner token into a room someone else created: affiliation owner, role moderator", async () => {
+		const { stack } = s;
+		const ownerB = await connect({ token: mint(stack, { room: node, moderator: true, name: "Owner B" }) });
+		const mark = stack.mark("lobbyd");
+		const r = await ownerB.join(room, { displayName: "Owner B" });
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "owner");
+		assert.equal(r.role, "moderator");
+		// Not the creator: no 201 status.
+		assert.ok(!r.stanza.getChild("x", NS.mucUser).getChildren("status").some((st) => st.attrs.code === "201"));
+		await stack.waitLog("lobbyd", verdictLine(room, "allow"), { offset: mark });
+	});
+
+	test("members-only (lobby on via the owner config form): a tokenless guest gets the 407 lobby error", async () => {
+		const { stack } = s;
+		await ownerA.setMembersOnly(room, true);
+		const guest = await connect();
+		const mark = stack.mark("lobbyd");
+		const r = await guest.join(room, { displayName: "Knocker" });
+		assert.ok(!r.ok, `guest got in: ${r}`);
+		const lobbyJid = `${node}@${stack.env.LOBBY_DOMAIN}`;
+		assert.equal(r.errorType, "auth");
+		assert.equal(r.error.attrs.code, "407");
+		assert.equal(r.condition, "registration-required");
+		assert.equal(r.error.getChildText("lobbyroom", NS.jitmeet), lobbyJid);
+		const legacy = r.stanza.getChildren("lobbyroom").find((c) => c.attrs.xmlns === undefined || c.attrs.xmlns === "jabber:client");
+		assert.equal(legacy?.text(), lobbyJid, `legacy <lobbyroom> copy missing: ${r}`);
+		assert.ok(r.stanza.getChild("x", NS.muc), "no MUC <x/> in the error presence");
+		await stack.waitLog("lobbyd", verdictLine(room, "lobby"), { offset: mark });
+	});
+
+	test("an owner token still walks straight into the members-only room", async () => {
+		const { stack } = s;
+		const ownerC = await connect({ token: mint(stack, { room: node, moderator: true, name: "Owner C" }) });
+		const r = await ownerC.join(room, { displayName: "Owner C" });
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "owner");
+		assert.equal(r.role, "moderator");
+	});
+});

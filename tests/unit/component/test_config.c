@@ -1,0 +1,228 @@
+/*
+ * test_config.c: the configuration parser (component/config.c). Each case
+ * is a config text and either the values it must produce or the error line
+ * it must print ("FILE:LINE: key "x": reason").
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "component/config.h"
+
+#define BASE "component_jid = lobby.meet.test\n" \
+             "component_secret_file = /nonexistent\n" \
+             "main_domain = meet.test\n" \
+             "muc_domain = conference.meet.test\n"
+
+static char dir[] = "/tmp/lobbyd-test-config-XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[256];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "%s/c.conf", dir);
+    unlink(cmd);
+    snprintf(cmd, sizeof(cmd), "%s/secret", dir);
+    unlink(cmd);
+    return rmdir(dir);
+}
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+    static char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+    return path;
+}
+
+/* Load 'text'; return the config (or NULL) and the error output in 'errs'. */
+static struct config *load(const char *text, char *errs, size_t errsz)
+{
+    const char *path = write_file("c.conf", text, 0644);
+    FILE *e = fmemopen(errs, errsz, "w");
+    struct config *cfg;
+
+    assert_non_null(e);
+    memset(errs, 0, errsz);
+    cfg = config_load(path, e, NULL);
+    fclose(e);
+    return cfg;
+}
+
+struct bad_case {
+    const char *name;
+    const char *text;
+    const char *error;          /* substring after "FILE:" */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"unknown key", BASE "colour = blue\n", "5: key \"colour\": unknown key"},
+    {"no equals sign", BASE "just words\n", "5: expected \"key = value\""},
+    {"duplicate key", BASE "main_domain = other\n", "5: key \"main_domain\": already set on line 3"},
+    {"port out of range", BASE "component_port = 70000\n",
+     "5: key \"component_port\": \"70000\" is not a whole number from 1 to 65535"},
+    {"port not a number", BASE "component_port = 53x\n", "is not a whole number"},
+    {"negative number", BASE "jwt_leeway = -5\n", "is not a whole number"},
+    {"bad boolean", BASE "displayname_required = perhaps\n", "\"perhaps\" is not yes or no"},
+    {"bad choice", BASE "password_mode = sometimes\n",
+     "\"sometimes\" is not one of bypass also-required ignored"},
+    {"empty value", BASE "component_host =\n", "key \"component_host\": empty value"},
+    {"missing required", "component_jid = lobby.meet.test\ncomponent_secret_file = /x\n",
+     "key \"main_domain\": required but not set"},
+    {"no secret at all", "component_jid = a\nmain_domain = b\nmuc_domain = c\n",
+     "key \"component_secret_file\": required (or set LOBBYD_COMPONENT_SECRET)"},
+};
+
+static void test_bad_configs(void **state)
+{
+    char errs[4096];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        struct config *cfg = load(bad_cases[i].text, errs, sizeof(errs));
+
+        if (cfg != NULL)
+            fail_msg("case \"%s\": accepted", bad_cases[i].name);
+        if (strstr(errs, bad_cases[i].error) == NULL)
+            fail_msg("case \"%s\": printed \"%s\", expected \"%s\"", bad_cases[i].name, errs,
+                     bad_cases[i].error);
+        if (strstr(errs, "/c.conf:") == NULL)
+            fail_msg("case \"%s\": error does not name the file: %s", bad_cases[i].name, errs);
+    }
+}
+
+static void test_all_errors_reported(void **state)
+{
+    char errs[4096];
+    struct config *cfg = load("component_port = 0\nbogus = 1\nlog_level = loud\n", errs,
+                              sizeof(errs));
+
+    (void)state;
+    assert_null(cfg);
+    assert_non_null(strstr(errs, ":1: key \"component_port\""));
+    assert_non_null(strstr(errs, ":2: key \"bogus\""));
+    assert_non_null(strstr(errs, ":3: key \"log_level\""));
+    assert_non_null(strstr(errs, "key \"component_jid\": required"));
+}
+
+static void test_values_and_defaults(void **state)
+{
+    char errs[1024];
+    struct config *cfg = load(BASE "# a comment\n\n  component_port = 15202   # inline\n"
+                              "password_mode = also-required\n"
+                              "service_jid = recorder.meet.test\nservice_jid = sip@auth.meet.test\n"
+                              "jwt_app_id = app\njwt_leeway = 5\nrejoin_window = 0\n",
+                              errs, sizeof(errs));
+
+    (void)state;
+    if (cfg == NULL)
+        fail_msg("refused: %s", errs);
+    assert_string_equal(cfg->component_jid, "lobby.meet.test");
+    assert_int_equal(cfg->component_port, 15202);
+    assert_string_equal(cfg->component_host, "127.0.0.1");
+    assert_int_equal(cfg->password_mode, CONFIG_PASSWORD_ALSO_REQUIRED);
+    assert_int_equal(cfg->invalid_token, CONFIG_INVALID_TOKEN_GUEST);
+    assert_true(cfg->displayname_required);
+    assert_int_equal(cfg->service_jids.n, 2);
+    assert_string_equal(cfg->service_jids.items[1], "sip@auth.meet.test");
+    assert_int_equal(cfg->rejoin_window_s, 0);
+    assert_string_equal(cfg->token.app_id, "app");
+    assert_int_equal(cfg->token.leeway_s, 5);
+    /* jwt_domain defaults to the main domain */
+    assert_string_equal(cfg->token.domain, "meet.test");
+    config_free(cfg);
+}
+
+static void test_env_override(void **state)
+{
+    char errs[1024];
+    struct config *cfg;
+
+    (void)state;
+    setenv("LOBBYD_COMPONENT_PORT", "6000", 1);
+    setenv("LOBBYD_INVALID_TOKEN", "deny", 1);
+    cfg = load(BASE, errs, sizeof(errs));
+    unsetenv("LOBBYD_COMPONENT_PORT");
+    unsetenv("LOBBYD_INVALID_TOKEN");
+    assert_non_null(cfg);
+    assert_int_equal(cfg->component_port, 6000);
+    assert_int_equal(cfg->invalid_token, CONFIG_INVALID_TOKEN_DENY);
+    config_free(cfg);
+
+    setenv("LOBBYD_COMPONENT_PORT", "nope", 1);
+    cfg = load(BASE, errs, sizeof(errs));
+    unsetenv("LOBBYD_COMPONENT_PORT");
+    assert_null(cfg);
+    assert_non_null(strstr(errs, "from environment LOBBYD_COMPONENT_PORT"));
+}
+
+static void test_secret_file(void **state)
+{
+    char errs[1024], text[512], secret[256];
+    struct config *cfg;
+    FILE *e;
+
+    (void)state;
+    snprintf(secret, sizeof(secret), "%s", write_file("secret", "s3cret\n", 0644));
+    snprintf(text, sizeof(text), "component_jid = a\nmain_domain = b\nmuc_domain = c\n"
+                                 "component_secret_file = %s\n", secret);
+    cfg = load(text, errs, sizeof(errs));
+    assert_non_null(cfg);
+    /* readable by others: refused with the fix in the message */
+    e = fmemopen(errs, sizeof(errs), "w");
+    assert_int_equal(config_load_secret(cfg, e), -1);
+    fclose(e);
+    assert_non_null(strstr(errs, "accessible to others (mode 644); run chmod o-rwx"));
+    assert_null(cfg->component_secret);
+    /* private: accepted, trailing newline dropped */
+    chmod(secret, 0600);
+    e = fmemopen(errs, sizeof(errs), "w");
+    assert_int_equal(config_load_secret(cfg, e), 0);
+    fclose(e);
+    assert_string_equal(cfg->component_secret, "s3cret");
+    config_free(cfg);
+
+    /* the environment wins and is removed afterwards */
+    cfg = load(text, errs, sizeof(errs));
+    setenv("LOBBYD_COMPONENT_SECRET", "from-env", 1);
+    e = fmemopen(errs, sizeof(errs), "w");
+    assert_int_equal(config_load_secret(cfg, e), 0);
+    fclose(e);
+    assert_string_equal(cfg->component_secret, "from-env");
+    assert_null(getenv("LOBBYD_COMPONENT_SECRET"));
+    config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_configs),
+        cmocka_unit_test(test_all_errors_reported),
+        cmocka_unit_test(test_values_and_defaults),
+        cmocka_unit_test(test_env_override),
+        cmocka_unit_test(test_secret_file),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,367 @@
+/*
+ * test_room.c: the lobby-room state behind lobby.h, driven as one script
+ * of events. Each row is one event with the return value and the effects
+ * it must produce, written "kind:recipient" in order; a failing row prints
+ * its name and the effects it got. Plus a 10,000-knocker run that checks
+ * counts, and the deadline lists.
+ */
+#include <setjmp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lobby/lobby.h"
+#include "lobby/room.h"
+
+#define ROOM "myroom@conference.meet.test"
+#define LOBBY "myroom@lobby.meet.test"
+#define OWNER "o1@meet.test/web"
+#define CALL1 "gw@sip.meet.test/call-1"
+#define CALL2 "gw@sip.meet.test/call-2"
+#define GUEST "g1@meet.test/web"
+
+enum step_op {
+    OP_ENABLE, OP_DISABLE, OP_OWNER, OP_KNOCK, OP_UPDATE, OP_LEAVE,
+    OP_ADMIT, OP_DENY, OP_JOIN, OP_JOIN_NO_LOBBY, OP_MAIN_LEFT, OP_EXPIRE, OP_DESTROYED
+};
+
+struct step {
+    const char *name;
+    enum step_op op;
+    uint64_t now_ms;
+    const char *jid;                   /* the subject's real JID */
+    const char *nick;                  /* knock nick, deny nick */
+    const char *actor;
+    int want_rc;
+    const char *want;                  /* effects, or the join rule for joins */
+};
+
+static const struct step script[] = {
+    { "knock before the lobby is on", OP_KNOCK, 0, GUEST, "aaaa", NULL, 0,
+      "refuse:" GUEST },
+    { "guest join, lobby on, room unknown", OP_JOIN, 0, GUEST, NULL, NULL, 0,
+      "lobby" },
+    { "enable (already on from the join)", OP_ENABLE, 0, NULL, NULL, OWNER, 0, "" },
+    { "owner mirrored", OP_OWNER, 0, OWNER, NULL, NULL, 0, "" },
+    { "owner enters the lobby room", OP_KNOCK, 1, OWNER, "mod1", NULL, 0,
+      "self:" OWNER },
+    { "guest knocks", OP_KNOCK, 2, GUEST, "aaaa", NULL, 0,
+      "self:" GUEST " occ:" OWNER },
+    { "call 1 knocks", OP_KNOCK, 3, CALL1, "bbbb", NULL, 0,
+      "self:" CALL1 " occ:" OWNER },
+    { "call 2 knocks", OP_KNOCK, 4, CALL2, "cccc", NULL, 0,
+      "self:" CALL2 " occ:" OWNER },
+    { "nick taken", OP_KNOCK, 5, "x@meet.test/r", "aaaa", NULL, 0,
+      "refuse:x@meet.test/r" },
+    { "guest knocks again, keeps its nick", OP_KNOCK, 6, GUEST, "zzzz", NULL,
+      0, "self:" GUEST " occ:" OWNER },
+    { "guest announces e-mail", OP_UPDATE, 7, GUEST, NULL, NULL, 1,
+      "self:" GUEST " occ:" OWNER },
+    { "stranger update ignored", OP_UPDATE, 7, "x@meet.test/r", NULL, NULL, 0,
+      "" },
+    { "call 1 joins before approval", OP_JOIN, 8, CALL1, NULL, NULL, 0, "lobby" },
+    { "approve call 1 by full JID", OP_ADMIT, 9, CALL1, NULL, OWNER, 1,
+      "notify:LOBBY-ACCESS-GRANTED" },
+    { "call 1 joins", OP_JOIN, 10, CALL1, NULL, NULL, 0, "admitted-session" },
+    { "call 2, same account, still knocks", OP_JOIN, 11, CALL2, NULL, NULL, 0,
+      "lobby" },
+    { "call 1 leaves the lobby", OP_LEAVE, 12, CALL1, NULL, NULL, 1,
+      "gone:" CALL1 " gone:" OWNER },
+    { "guest cannot deny", OP_DENY, 13, NULL, "cccc", GUEST, -1, "" },
+    { "deny unknown nick", OP_DENY, 13, NULL, "nope", OWNER, 0, "" },
+    { "owner denies call 2", OP_DENY, 14, NULL, "cccc", OWNER, 1,
+      "kick:" CALL2 " kick:" OWNER " notify:LOBBY-ACCESS-DENIED" },
+    { "call 2 knocks during cooldown", OP_KNOCK, 1000, CALL2, "cccc", NULL, 0,
+      "refuse:" CALL2 },
+    { "call 1 leaves the main room", OP_MAIN_LEFT, 2000, CALL1, NULL, NULL, 0,
+      "" },
+    { "call 1 back within the window", OP_JOIN, 5000, CALL1, NULL, NULL, 0,
+      "rejoin-window" },
+    { "call 1 leaves again", OP_MAIN_LEFT, 6000, CALL1, NULL, NULL, 0, "" },
+    { "windows and cooldowns end", OP_EXPIRE, 200000, NULL, NULL, NULL, 0, "" },
+    { "call 1 back too late", OP_JOIN, 200000, CALL1, NULL, NULL, 0, "lobby" },
+    { "call 2 may knock again", OP_KNOCK, 200001, CALL2, "cccc", NULL, 0,
+      "self:" CALL2 " occ:" OWNER },
+    { "approve the account by bare JID", OP_ADMIT, 200002, "gw@sip.meet.test",
+      NULL, OWNER, 1, "notify:LOBBY-ACCESS-GRANTED" },
+    { "disable: everyone walks in", OP_DISABLE, 200003, NULL, NULL, OWNER, 2,
+      "destroy:" GUEST " destroy:" CALL2 " destroy:" OWNER
+      " notify:LOBBY-ENABLED" },
+    { "guest joins, lobby off", OP_JOIN_NO_LOBBY, 200004, GUEST, NULL, NULL,
+      0, "no-lobby" },
+    { "knock after disable", OP_KNOCK, 200005, GUEST, "aaaa", NULL, 0,
+      "refuse:" GUEST },
+    { "enable again", OP_ENABLE, 200006, NULL, NULL, OWNER, 0,
+      "notify:LOBBY-ENABLED" },
+    { "released guest still admitted", OP_JOIN, 200007, GUEST, NULL, NULL, 0,
+      "admitted-session" },
+    { "guest knocks", OP_KNOCK, 200008, "g2@meet.test/x", "dddd", NULL, 0,
+      "self:g2@meet.test/x" },
+    { "main room destroyed", OP_DESTROYED, 200009, NULL, NULL, NULL, 1,
+      "destroy:g2@meet.test/x" },
+    { "nothing left", OP_KNOCK, 200010, GUEST, "aaaa", NULL, 0,
+      "refuse:" GUEST },
+};
+
+static const char *kind_name(enum lobby_effect_kind k)
+{
+    static const char *const names[] = {
+        [LOBBY_DO_REFUSE] = "refuse", [LOBBY_DO_SELF_PRESENCE] = "self",
+        [LOBBY_DO_OCCUPANT_PRESENCE] = "occ", [LOBBY_DO_OCCUPANT_GONE] = "gone",
+        [LOBBY_DO_KICK] = "kick", [LOBBY_DO_DESTROY] = "destroy",
+        [LOBBY_DO_NOTIFY_MAIN] = "notify",
+    };
+    return names[k];
+}
+
+/* "kind:to kind:to ..." for comparison with a row. */
+static void render(const struct lobby_actions *a, char *buf, size_t size)
+{
+    size_t i, used = 0;
+    int n;
+
+    buf[0] = '\0';
+    for (i = 0; i < a->n; i++) {
+        const struct lobby_effect *e = &a->v[i];
+
+        n = snprintf(buf + used, size - used, "%s%s:%s", i ? " " : "",
+                     kind_name(e->kind),
+                     e->kind == LOBBY_DO_NOTIFY_MAIN ? e->event : e->to);
+        assert_true(n >= 0 && (size_t)n < size - used);
+        used += (size_t)n;
+    }
+}
+
+static struct lobby *new_lobby(void)
+{
+    struct lobby_config cfg;
+    struct lobby *lb;
+
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.rejoin_window_ms = 60000;
+    cfg.deny_cooldown_ms = 30000;
+    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    return lb;
+}
+
+static int run_join(struct lobby *lb, const struct step *s, char *got,
+                    size_t size)
+{
+    struct lobby_join j = {
+        .room = ROOM, .nick = "n", .real_jid = s->jid, .session = "s",
+        .display_name = "Someone", .affiliation = LOBBY_AFF_MEMBER,
+        .room_exists = true, .members_only = s->op == OP_JOIN,
+    };
+    struct lobby_verdict v;
+    int rc = lobby_on_join(lb, &j, s->now_ms, &v);
+
+    snprintf(got, size, "%s", v.rule);
+    return rc;
+}
+
+static int run_step(struct lobby *lb, const struct step *s,
+                    struct lobby_actions *a, char *got, size_t size)
+{
+    struct lobby_knock k = { .lobby_room = LOBBY, .nick = s->nick,
+                             .real_jid = s->jid, .session = "s",
+                             .display_name = "Someone", .email = "e@x.test" };
+    int rc = 0;
+
+    switch (s->op) {
+    case OP_ENABLE: rc = lobby_on_enable(lb, ROOM, s->actor, s->now_ms, a); break;
+    case OP_DISABLE: rc = lobby_on_disable(lb, ROOM, s->actor, s->now_ms, a); break;
+    case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true); break;
+    case OP_KNOCK: rc = lobby_on_knock(lb, &k, s->now_ms, a); break;
+    case OP_UPDATE: rc = lobby_on_knock_update(lb, &k, s->now_ms, a); break;
+    case OP_LEAVE: rc = lobby_on_leave(lb, LOBBY, s->jid, a); break;
+    case OP_ADMIT:
+        rc = lobby_on_admit(lb, ROOM, s->jid, s->actor, s->now_ms, a);
+        break;
+    case OP_DENY:
+        rc = lobby_on_deny(lb, LOBBY, s->nick, s->actor, NULL, s->now_ms, a);
+        break;
+    case OP_JOIN:
+    case OP_JOIN_NO_LOBBY:
+        return run_join(lb, s, got, size);
+    case OP_MAIN_LEFT: lobby_on_occupant_left(lb, ROOM, s->jid, s->now_ms); break;
+    case OP_EXPIRE: rc = lobby_expire(lb, s->now_ms, a); break;
+    case OP_DESTROYED: rc = lobby_on_room_destroyed(lb, ROOM, a); break;
+    }
+    render(a, got, size);
+    return rc;
+}
+
+static void test_room_script(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    char got[1024];
+    size_t i, failed = 0;
+    int rc;
+
+    (void)state;
+    lobby_actions_init(&a);
+    for (i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
+        rc = run_step(lb, &script[i], &a, got, sizeof(got));
+        if (rc != script[i].want_rc || strcmp(got, script[i].want) != 0) {
+            print_error("FAIL step %zu \"%s\": rc=%d got \"%s\"; want rc=%d "
+                        "\"%s\"\n", i, script[i].name, rc, got,
+                        script[i].want_rc, script[i].want);
+            failed++;
+        }
+        lobby_actions_clear(&a);
+    }
+    lobby_free(lb);
+    assert_int_equal(failed, 0);
+}
+
+/* Details the script does not show: texts, deny kinds, newjid, nicks. */
+static void test_effect_details(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .nick = "aaaa",
+                             .real_jid = GUEST, .display_name = "Alice" };
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.v[0].deny, LOBBY_DENY_NOT_ALLOWED);
+    assert_string_equal(a.v[0].text, "Room creation is restricted");
+    lobby_actions_clear(&a);
+
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_true(a.v[0].flag);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_knock(lb, &k, 1, &a), 0);
+    assert_string_equal(a.v[0].nick, "aaaa");
+    assert_string_equal(a.v[0].room, LOBBY);
+    assert_false(a.v[0].is_moderator);
+    lobby_actions_clear(&a);
+    /* Only an owner present in the main room may approve. */
+    assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), -1);
+    assert_int_equal(errno, EPERM);
+    assert_int_equal(a.n, 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), 1);
+    assert_string_equal(a.v[0].text, LOBBY "/aaaa");
+    assert_string_equal(a.v[0].name, "Alice");
+    assert_string_equal(a.v[0].actor, OWNER);
+    assert_string_equal(a.v[0].room, ROOM);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_disable(lb, ROOM, OWNER, 3, &a), 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_DESTROY);
+    assert_string_equal(a.v[0].newjid, ROOM);
+    assert_string_equal(a.v[0].text, "Lobby room closed.");
+    assert_false(a.v[1].flag);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
+static void test_deadlines(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_verdict v;
+    struct lobby_join j = { .room = ROOM, .real_jid = GUEST,
+                            .display_name = "A", .room_exists = true };
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    assert_int_equal(lobby_on_join(lb, &j, 100, &v), 0);  /* lobby off */
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX); /* present */
+    lobby_on_occupant_left(lb, ROOM, GUEST, 1000);
+    assert_int_equal(lobby_next_deadline(lb), 61000);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 2000, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), 61000);
+    assert_int_equal(lobby_expire(lb, 60999, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), 61000);
+    assert_int_equal(lobby_expire(lb, 61000, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), 2000 + LOBBY_ADMIT_JOIN_MS);
+    assert_int_equal(lobby_expire(lb, 2000 + LOBBY_ADMIT_JOIN_MS, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    assert_int_equal(a.n, 0);
+    lobby_free(lb);
+}
+
+/* 10,000 knockers: every count is right and the cap holds. */
+static void test_ten_thousand(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .display_name = "Guest" };
+    char jid[64], nick[16];
+    size_t i, effects = 0;
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, NULL, 0, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    k.real_jid = OWNER;
+    k.nick = "mod";
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    lobby_actions_clear(&a);
+    k.nick = nick;
+    k.real_jid = jid;
+    for (i = 0; i <= LOBBY_MAX_WAITING_PER_ROOM; i++) {
+        snprintf(jid, sizeof(jid), "u%zu@meet.test/r", i);
+        snprintf(nick, sizeof(nick), "%08zx", i);
+        assert_int_equal(lobby_on_knock(lb, &k, i, &a), 0);
+        effects += a.n;
+        if (i == LOBBY_MAX_WAITING_PER_ROOM) {
+            assert_int_equal(a.v[0].kind, LOBBY_DO_REFUSE);
+            assert_int_equal(a.v[0].deny, LOBBY_DENY_FULL);
+        }
+        lobby_actions_clear(&a);
+    }
+    assert_int_equal(effects, 2 * LOBBY_MAX_WAITING_PER_ROOM + 1);
+    assert_int_equal(lobby_waiting_count(lb, ROOM), LOBBY_MAX_WAITING_PER_ROOM);
+    for (i = 0; i < LOBBY_MAX_WAITING_PER_ROOM; i += 2) {
+        snprintf(jid, sizeof(jid), "u%zu@meet.test/r", i);
+        assert_int_equal(lobby_on_admit(lb, ROOM, jid, OWNER, 20000, &a), 1);
+        assert_int_equal(lobby_on_leave(lb, LOBBY, jid, &a), 1);
+        lobby_actions_clear(&a);
+    }
+    assert_int_equal(lobby_waiting_count(lb, ROOM),
+                     LOBBY_MAX_WAITING_PER_ROOM / 2);
+    snprintf(nick, sizeof(nick), "%08x", 1);
+    assert_int_equal(lobby_on_deny(lb, LOBBY, nick, OWNER, NULL, 30000, &a), 1);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_disable(lb, ROOM, OWNER, 40000, &a),
+                     LOBBY_MAX_WAITING_PER_ROOM / 2 - 1);
+    assert_int_equal(a.n, LOBBY_MAX_WAITING_PER_ROOM / 2 - 1 + 1 + 1);
+    assert_int_equal(lobby_waiting_count(lb, ROOM), 0);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
+/* The fixed part of a waiter plus its hash slots stays well under 1 KiB. */
+static void test_waiter_size(void **state)
+{
+    (void)state;
+    assert_true(sizeof(struct room_waiter) + 3 * sizeof(void *) < 256);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_room_script),
+        cmocka_unit_test(test_effect_details),
+        cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_ten_thousand),
+        cmocka_unit_test(test_waiter_size),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

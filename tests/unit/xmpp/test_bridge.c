@@ -1,0 +1,284 @@
+/*
+ * test_bridge.c: the bridge protocol parser and verdict builder
+ * (xmpp/bridge.c), driven by stanzas written as text, with a counting
+ * allocator that proves nothing leaks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <strophe.h>
+
+#include "xmpp/bridge.h"
+
+/* ---- counting allocator: every block libstrophe takes is given back ---- */
+static long live_blocks;
+
+static void *count_alloc(size_t size, void *userdata)
+{
+    (void)userdata;
+    live_blocks++;
+    return malloc(size);
+}
+
+static void count_free(void *p, void *userdata)
+{
+    (void)userdata;
+    if (p != NULL)
+        live_blocks--;
+    free(p);
+}
+
+static void *count_realloc(void *p, size_t size, void *userdata)
+{
+    (void)userdata;
+    if (p == NULL)
+        live_blocks++;
+    return realloc(p, size);
+}
+
+static const xmpp_mem_t counting_mem = {count_alloc, count_free, count_realloc, NULL};
+
+static xmpp_ctx_t *ctx;
+static long baseline_blocks;
+
+static int setup(void **state)
+{
+    (void)state;
+    xmpp_initialize();
+    live_blocks = 0;
+    ctx = xmpp_ctx_new(&counting_mem, NULL);
+    baseline_blocks = live_blocks;
+    return ctx == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    xmpp_ctx_free(ctx);
+    xmpp_shutdown();
+    return 0;
+}
+
+static xmpp_stanza_t *parse(const char *xml)
+{
+    xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, xml);
+
+    assert_non_null(st);
+    return st;
+}
+
+#define J_OPEN "<join xmlns='urn:lobbyd:bridge:0' "
+#define J_FACTS "room='r@conference.meet.test' nick='ab12' jid='u@meet.test/res' " \
+                "session='s1' affiliation='none' room-exists='true' members-only='false' " \
+                "password='none'"
+
+struct parse_case {
+    const char *name;
+    const char *xml;
+    const char *why;            /* NULL: must parse */
+};
+
+static const struct parse_case parse_cases[] = {
+    {"minimal join", J_OPEN J_FACTS "/>", NULL},
+    {"with name and token",
+     J_OPEN J_FACTS "><display-name>Alice</display-name><token>a.b.c</token></join>", NULL},
+    {"empty display name is none", J_OPEN J_FACTS "><display-name/></join>", NULL},
+    {"missing room", J_OPEN "nick='n' jid='u@d/r' session='s' affiliation='none' "
+                     "room-exists='true' members-only='false' password='none'/>",
+     "attribute room is missing"},
+    {"room with resource", J_OPEN "room='r@c/x' nick='n' jid='u@d/r' session='s' "
+                           "affiliation='none' room-exists='true' members-only='false' "
+                           "password='none'/>", "room is not a bare room JID"},
+    {"room without node", J_OPEN "room='conference.meet.test' nick='n' jid='u@d/r' session='s' "
+                          "affiliation='none' room-exists='true' members-only='false' "
+                          "password='none'/>", "room is not a bare room JID"},
+    {"unknown affiliation", J_OPEN "room='r@c' nick='n' jid='u@d/r' session='s' "
+                            "affiliation='god' room-exists='true' members-only='false' "
+                            "password='none'/>", "affiliation is not one of"},
+    {"unknown password state", J_OPEN "room='r@c' nick='n' jid='u@d/r' session='s' "
+                               "affiliation='none' room-exists='true' members-only='false' "
+                               "password='maybe'/>", "password is not one of"},
+    {"boolean not true/false", J_OPEN "room='r@c' nick='n' jid='u@d/r' session='s' "
+                               "affiliation='none' room-exists='yes' members-only='false' "
+                               "password='none'/>", "room-exists must be true or false"},
+    {"missing members-only", J_OPEN "room='r@c' nick='n' jid='u@d/r' session='s' "
+                             "affiliation='none' room-exists='true' password='none'/>",
+     "members-only must be true or false"},
+    {"empty nick", J_OPEN "room='r@c' nick='' jid='u@d/r' session='s' affiliation='none' "
+                   "room-exists='true' members-only='false' password='none'/>",
+     "attribute nick is missing"},
+    {"session too long", J_OPEN "room='r@c' nick='n' jid='u@d/r' session='"
+                         "0123456789012345678901234567890123456789012345678901234567890123"
+                         "0123456789012345678901234567890123456789012345678901234567890123x' "
+                         "affiliation='none' room-exists='true' members-only='false' "
+                         "password='none'/>", "attribute session is 129 bytes"},
+    {"token in another namespace is ignored",
+     J_OPEN J_FACTS "><token xmlns='urn:other'>x</token></join>", NULL},
+};
+
+static void test_parse_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+        const struct parse_case *c = &parse_cases[i];
+        xmpp_stanza_t *st = parse(c->xml);
+        struct bridge_join j;
+        char why[BRIDGE_WHY_MAX];
+        int r = bridge_parse_join(st, &j, why);
+
+        if (c->why == NULL && r != 0)
+            fail_msg("case \"%s\": refused: %s", c->name, why);
+        if (c->why != NULL && r == 0)
+            fail_msg("case \"%s\": accepted, expected \"%s\"", c->name, c->why);
+        if (c->why != NULL && strstr(why, c->why) == NULL)
+            fail_msg("case \"%s\": reason \"%s\", expected \"%s\"", c->name, why, c->why);
+        bridge_join_clear(&j);
+        xmpp_stanza_release(st);
+    }
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
+static void test_parse_fields(void **state)
+{
+    xmpp_stanza_t *st = parse(J_OPEN "room='r@conference.meet.test' nick='ab12' "
+                              "jid='u@meet.test/res' session='s1' affiliation='member' "
+                              "room-exists='false' members-only='true' password='wrong'>"
+                              "<display-name>Zoë &amp; co</display-name>"
+                              "<token>aaa.bbb.ccc</token></join>");
+    struct bridge_join j;
+    char why[BRIDGE_WHY_MAX];
+
+    (void)state;
+    assert_int_equal(bridge_parse_join(st, &j, why), 0);
+    assert_string_equal(j.room, "r@conference.meet.test");
+    assert_string_equal(j.nick, "ab12");
+    assert_string_equal(j.jid, "u@meet.test/res");
+    assert_string_equal(j.session, "s1");
+    assert_string_equal(j.affiliation, "member");
+    assert_string_equal(j.password, "wrong");
+    assert_false(j.room_exists);
+    assert_true(j.members_only);
+    assert_string_equal(j.display_name, "Zoë & co");
+    assert_string_equal(j.token, "aaa.bbb.ccc");
+    assert_int_equal(j.token_len, 11);
+    bridge_join_clear(&j);
+    assert_null(j.token);
+    xmpp_stanza_release(st);
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
+static void test_parse_oversized_token(void **state)
+{
+    size_t n = BRIDGE_TOKEN_MAX + 1;
+    size_t len = strlen(J_OPEN J_FACTS "><token></token></join>") + n + 1;
+    char *xml = malloc(len);
+    char *tok = malloc(n + 1);
+    xmpp_stanza_t *st;
+    struct bridge_join j;
+    char why[BRIDGE_WHY_MAX];
+
+    (void)state;
+    memset(tok, 'a', n);
+    tok[n] = '\0';
+    snprintf(xml, len, J_OPEN J_FACTS "><token>%s</token></join>", tok);
+    st = parse(xml);
+    assert_int_equal(bridge_parse_join(st, &j, why), -1);
+    assert_non_null(strstr(why, "<token> is 16385 bytes"));
+    assert_null(j.room);
+    xmpp_stanza_release(st);
+    free(tok);
+    free(xml);
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
+/* Attribute order in libstrophe's output is not stable, so a case lists
+ * the verdict attributes it expects ("name=value", NULL-terminated; every
+ * other attribute must be absent) and the text. */
+struct render_case {
+    const char *name;
+    struct bridge_verdict v;
+    const char *attrs[6];
+    const char *text;
+};
+
+static const struct render_case render_cases[] = {
+    {"allow as owner", {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL},
+     {"action=allow", "rule=owner-claim", "affiliation=owner", NULL}, NULL},
+    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL},
+     {"action=lobby", "rule=lobby", "lobby=r@lobby.meet.test", NULL}, NULL},
+    {"deny with text",
+     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>"},
+     {"action=deny", "rule=invalid-token", "type=cancel", "condition=not-allowed", NULL},
+     "aud \"x\" <no>"},
+};
+
+static void check_render(const struct render_case *c, xmpp_stanza_t *reply)
+{
+    static const char *const all[] = {"action", "rule", "affiliation", "lobby", "type",
+                                      "condition"};
+    xmpp_stanza_t *v = xmpp_stanza_get_child_by_ns(reply, "urn:lobbyd:bridge:0");
+    char *text;
+
+    assert_string_equal(xmpp_stanza_get_type(reply), "result");
+    assert_string_equal(xmpp_stanza_get_id(reply), "j1");
+    assert_string_equal(xmpp_stanza_get_to(reply), "conference.meet.test");
+    assert_string_equal(xmpp_stanza_get_from(reply), "lobby.meet.test");
+    if (v == NULL || strcmp(xmpp_stanza_get_name(v), "verdict") != 0)
+        fail_msg("case \"%s\": no <verdict/>", c->name);
+    for (size_t a = 0; a < sizeof(all) / sizeof(all[0]); a++) {
+        const char *got = xmpp_stanza_get_attribute(v, all[a]);
+        const char *want = NULL;
+        size_t n = strlen(all[a]);
+
+        for (size_t k = 0; c->attrs[k] != NULL; k++) {
+            if (strncmp(c->attrs[k], all[a], n) == 0 && c->attrs[k][n] == '=')
+                want = c->attrs[k] + n + 1;
+        }
+        if ((want == NULL) != (got == NULL) || (want != NULL && strcmp(want, got) != 0))
+            fail_msg("case \"%s\": %s is \"%s\", expected \"%s\"", c->name, all[a],
+                     got != NULL ? got : "(absent)", want != NULL ? want : "(absent)");
+    }
+    text = xmpp_stanza_get_text(v);
+    if ((c->text == NULL) != (text == NULL) || (text != NULL && strcmp(text, c->text) != 0))
+        fail_msg("case \"%s\": text \"%s\"", c->name, text != NULL ? text : "(none)");
+    xmpp_free(ctx, text);
+}
+
+static void test_render_table(void **state)
+{
+    xmpp_stanza_t *req = parse("<iq type='get' id='j1' from='conference.meet.test' "
+                               "to='lobby.meet.test'><join xmlns='urn:lobbyd:bridge:0'/></iq>");
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+        xmpp_stanza_t *reply = bridge_verdict_reply(req, "lobby.meet.test", &render_cases[i].v);
+        char *buf = NULL;
+        size_t len = 0;
+
+        /* It must also serialise: that is what goes on the wire. */
+        assert_int_equal(xmpp_stanza_to_text(reply, &buf, &len), XMPP_EOK);
+        xmpp_free(ctx, buf);
+        check_render(&render_cases[i], reply);
+        xmpp_stanza_release(reply);
+    }
+    xmpp_stanza_release(req);
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_parse_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_oversized_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_render_table, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

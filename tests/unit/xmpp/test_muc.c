@@ -1,0 +1,279 @@
+/*
+ * test_muc.c: the lobby MUC's parsers and renderers (xmpp/muc.c): what a
+ * Jitsi client sends to a lobby room, and the stanzas lobbyd answers with,
+ * checked element by element against the stock lobby's wire format.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <strophe.h>
+
+#include "xmpp/muc.h"
+
+static xmpp_ctx_t *ctx;
+
+static int setup(void **state)
+{
+    (void)state;
+    xmpp_initialize();
+    ctx = xmpp_ctx_new(NULL, NULL);
+    return ctx == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    xmpp_ctx_free(ctx);
+    xmpp_shutdown();
+    return 0;
+}
+
+static xmpp_stanza_t *parse(const char *xml)
+{
+    xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, xml);
+
+    assert_non_null(st);
+    return st;
+}
+
+struct presence_case {
+    const char *name;
+    const char *xml;
+    int rc;
+    enum muc_request_kind kind;
+    const char *room, *nick, *display_name, *email, *why;
+};
+
+#define FROM "from='g1@meet.test/res1' "
+static const struct presence_case presence_cases[] = {
+    {"knock as lib-jitsi-meet sends it",
+     "<presence " FROM "to='r@lobby.meet.test/9f8e7d6c'><x xmlns='http://jabber.org/protocol/muc'/>"
+     "<c xmlns='http://jabber.org/protocol/caps' node='n' hash='sha-1' ver='v'/>"
+     "<nick xmlns='http://jabber.org/protocol/nick'>Guest One</nick></presence>",
+     1, MUC_REQ_JOIN, "r@lobby.meet.test", "9f8e7d6c", "Guest One", "", NULL},
+    {"second presence with e-mail",
+     "<presence " FROM "to='r@lobby.meet.test/9f8e7d6c'>"
+     "<nick xmlns='http://jabber.org/protocol/nick'>Guest One</nick><email>g1@example.org</email>"
+     "</presence>",
+     1, MUC_REQ_UPDATE, "r@lobby.meet.test", "9f8e7d6c", "Guest One", "g1@example.org", NULL},
+    {"leave", "<presence " FROM "to='r@lobby.meet.test/9f8e7d6c' type='unavailable'/>",
+     1, MUC_REQ_LEAVE, "r@lobby.meet.test", "9f8e7d6c", "", "", NULL},
+    {"error presence needs no action", "<presence " FROM "to='r@lobby.meet.test/n' type='error'/>",
+     0, MUC_REQ_JOIN, "", "", "", "", NULL},
+    {"subscription needs no action", "<presence " FROM "to='r@lobby.meet.test' type='subscribe'/>",
+     0, MUC_REQ_JOIN, "", "", "", "", NULL},
+    {"no nick in the address", "<presence " FROM "to='r@lobby.meet.test'/>",
+     -1, MUC_REQ_JOIN, "", "", "", "", "not addressed to room@domain/nick"},
+    {"to the domain", "<presence " FROM "to='lobby.meet.test/x'/>",
+     -1, MUC_REQ_JOIN, "", "", "", "", "not addressed to room@domain/nick"},
+    {"bare sender", "<presence from='g1@meet.test' to='r@lobby.meet.test/n'/>",
+     -1, MUC_REQ_JOIN, "", "", "", "", "without a full sender JID"},
+};
+
+static void test_parse_presence(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(presence_cases) / sizeof(presence_cases[0]); i++) {
+        const struct presence_case *c = &presence_cases[i];
+        xmpp_stanza_t *st = parse(c->xml);
+        struct muc_request rq;
+        char why[MUC_WHY_MAX];
+        int rc = muc_parse_presence(st, &rq, why);
+
+        if (rc != c->rc)
+            fail_msg("case \"%s\": rc %d, expected %d (%s)", c->name, rc, c->rc, why);
+        if (rc == 1 && (rq.kind != c->kind || strcmp(rq.lobby_room, c->room) != 0 ||
+                        strcmp(rq.nick, c->nick) != 0 ||
+                        strcmp(rq.display_name, c->display_name) != 0 ||
+                        strcmp(rq.email, c->email) != 0 ||
+                        strcmp(rq.real_jid, "g1@meet.test/res1") != 0))
+            fail_msg("case \"%s\": got kind %d room %s nick %s name %s email %s", c->name,
+                     (int)rq.kind, rq.lobby_room, rq.nick, rq.display_name, rq.email);
+        if (rc == -1 && strstr(why, c->why) == NULL)
+            fail_msg("case \"%s\": reason \"%s\"", c->name, why);
+        xmpp_stanza_release(st);
+    }
+}
+
+static void test_parse_kick(void **state)
+{
+    xmpp_stanza_t *st = parse("<iq type='set' from='o@meet.test/r2' to='r@lobby.meet.test' id='k'>"
+                              "<query xmlns='http://jabber.org/protocol/muc#admin'>"
+                              "<item nick='9f8e7d6c' role='none'><reason>You have been kicked."
+                              "</reason></item></query></iq>");
+    xmpp_stanza_t *bad = parse("<iq type='set' from='o@meet.test/r2' to='r@lobby.meet.test' id='k'>"
+                               "<query xmlns='http://jabber.org/protocol/muc#admin'>"
+                               "<item jid='x@y' affiliation='outcast'/></query></iq>");
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+
+    (void)state;
+    assert_int_equal(muc_parse_admin(st, &rq, why), 1);
+    assert_int_equal(rq.kind, MUC_REQ_KICK);
+    assert_string_equal(rq.nick, "9f8e7d6c");
+    assert_string_equal(rq.lobby_room, "r@lobby.meet.test");
+    assert_string_equal(rq.real_jid, "o@meet.test/r2");
+    assert_string_equal(rq.reason, "You have been kicked.");
+    assert_int_equal(muc_parse_admin(bad, &rq, why), -1);
+    assert_non_null(strstr(why, "only kicking"));
+    xmpp_stanza_release(st);
+    xmpp_stanza_release(bad);
+}
+
+static const char *attr_at(xmpp_stanza_t *st, const char *path, const char *attr)
+{
+    xmpp_stanza_t *c = st;
+    char buf[128], *name, *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (name = strtok_r(buf, "/", &save); name != NULL; name = strtok_r(NULL, "/", &save)) {
+        c = xmpp_stanza_get_child_by_name(c, name);
+        if (c == NULL)
+            return NULL;
+    }
+    return xmpp_stanza_get_attribute(c, attr);
+}
+
+static int count_status(xmpp_stanza_t *p, const char *code)
+{
+    xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(p, "http://jabber.org/protocol/muc#user");
+    int n = 0;
+
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(x); c != NULL; c = xmpp_stanza_get_next(c)) {
+        const char *v = xmpp_stanza_get_attribute(c, "code");
+
+        if (strcmp(xmpp_stanza_get_name(c), "status") == 0 && v != NULL && strcmp(v, code) == 0)
+            n++;
+    }
+    return n;
+}
+
+static void test_render_presences(void **state)
+{
+    struct lobby_effect self = {.kind = LOBBY_DO_SELF_PRESENCE, .room = "r@lobby.meet.test",
+                                .to = "g1@meet.test/res1", .nick = "9f8e7d6c",
+                                .subject_jid = "g1@meet.test/res1"};
+    struct lobby_effect knock = {.kind = LOBBY_DO_OCCUPANT_PRESENCE, .room = "r@lobby.meet.test",
+                                 .to = "o@meet.test/r2", .nick = "9f8e7d6c",
+                                 .subject_jid = "g1@meet.test/res1", .name = "Guest One",
+                                 .email = "g1@example.org"};
+    struct lobby_effect kick = {.kind = LOBBY_DO_KICK, .room = "r@lobby.meet.test",
+                                .to = "g1@meet.test/res1", .nick = "9f8e7d6c", .is_self = true,
+                                .subject_jid = "g1@meet.test/res1", .actor = "modnick",
+                                .text = "You have been kicked."};
+    struct lobby_effect destroy = {.kind = LOBBY_DO_DESTROY, .room = "r@lobby.meet.test",
+                                   .to = "g1@meet.test/res1", .nick = "9f8e7d6c",
+                                   .newjid = "r@conference.meet.test", .text = "Lobby room closed."};
+    struct lobby_effect refuse = {.kind = LOBBY_DO_REFUSE, .room = "r@lobby.meet.test",
+                                  .to = "g1@meet.test/res1", .nick = "n",
+                                  .deny = LOBBY_DENY_NOT_ALLOWED,
+                                  .text = "Room creation is restricted"};
+    xmpp_stanza_t *p;
+
+    (void)state;
+    p = muc_render_effect(ctx, &self, "conference.meet.test", "1");
+    assert_string_equal(xmpp_stanza_get_from(p), "r@lobby.meet.test/9f8e7d6c");
+    assert_string_equal(xmpp_stanza_get_to(p), "g1@meet.test/res1");
+    assert_string_equal(attr_at(p, "x/item", "affiliation"), "none");
+    assert_string_equal(attr_at(p, "x/item", "role"), "participant");
+    assert_string_equal(attr_at(p, "x/item", "jid"), "g1@meet.test/res1");
+    assert_int_equal(count_status(p, "110"), 1);
+    assert_int_equal(count_status(p, "100"), 1);
+    xmpp_stanza_release(p);
+
+    p = muc_render_effect(ctx, &knock, "conference.meet.test", "1");
+    assert_null(xmpp_stanza_get_type(p));
+    assert_string_equal(attr_at(p, "x/item", "jid"), "g1@meet.test/res1");
+    assert_int_equal(count_status(p, "110"), 0);
+    assert_non_null(xmpp_stanza_get_child_by_ns(p, "http://jabber.org/protocol/nick"));
+    assert_non_null(xmpp_stanza_get_child_by_name(p, "email"));
+    xmpp_stanza_release(p);
+
+    p = muc_render_effect(ctx, &kick, "conference.meet.test", "1");
+    assert_string_equal(xmpp_stanza_get_type(p), "unavailable");
+    assert_int_equal(count_status(p, "307"), 1);
+    assert_int_equal(count_status(p, "110"), 1);
+    assert_string_equal(attr_at(p, "x/item/actor", "nick"), "modnick");
+    xmpp_stanza_release(p);
+
+    p = muc_render_effect(ctx, &destroy, "conference.meet.test", "1");
+    assert_string_equal(attr_at(p, "x/destroy", "jid"), "r@conference.meet.test");
+    assert_int_equal(count_status(p, "110"), 1);
+    destroy.newjid = NULL;
+    xmpp_stanza_release(p);
+    p = muc_render_effect(ctx, &destroy, "conference.meet.test", "1");
+    assert_null(attr_at(p, "x/destroy", "jid"));
+    xmpp_stanza_release(p);
+
+    p = muc_render_effect(ctx, &refuse, "conference.meet.test", "1");
+    assert_string_equal(xmpp_stanza_get_type(p), "error");
+    assert_string_equal(attr_at(p, "error", "type"), "cancel");
+    assert_non_null(xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_name(p, "error"),
+                                                  "not-allowed"));
+    xmpp_stanza_release(p);
+}
+
+static void test_notify_json(void **state)
+{
+    struct lobby_effect granted = {.kind = LOBBY_DO_NOTIFY_MAIN, .event = "LOBBY-ACCESS-GRANTED",
+                                   .room = "r@conference.meet.test",
+                                   .text = "r@lobby.meet.test/9f8e7d6c", .name = "Guest \"One\"",
+                                   .actor = "o@meet.test/r2"};
+    struct lobby_effect enabled = {.kind = LOBBY_DO_NOTIFY_MAIN, .event = "LOBBY-ENABLED",
+                                   .room = "r@conference.meet.test", .flag = true};
+    char json[512];
+    xmpp_stanza_t *iq;
+
+    (void)state;
+    assert_int_equal(muc_notify_json(&granted, json, sizeof(json)), 0);
+    assert_string_equal(json, "{\"type\":\"lobby-notify\",\"event\":\"LOBBY-ACCESS-GRANTED\","
+                              "\"value\":\"r@lobby.meet.test\\/9f8e7d6c\","
+                              "\"name\":\"Guest \\\"One\\\"\"}");
+    assert_int_equal(muc_notify_json(&enabled, json, sizeof(json)), 0);
+    assert_string_equal(json, "{\"type\":\"lobby-notify\",\"event\":\"LOBBY-ENABLED\",\"value\":true}");
+    assert_int_equal(muc_notify_json(&granted, json, 40), -1);
+    iq = muc_render_effect(ctx, &granted, "conference.meet.test", "lobbyd-n-1");
+    assert_string_equal(xmpp_stanza_get_type(iq), "set");
+    assert_string_equal(xmpp_stanza_get_to(iq), "conference.meet.test");
+    assert_string_equal(attr_at(iq, "notify", "actor"), "o@meet.test/r2");
+    assert_string_equal(attr_at(iq, "notify", "room"), "r@conference.meet.test");
+    xmpp_stanza_release(iq);
+}
+
+static void test_disco(void **state)
+{
+    xmpp_stanza_t *q = parse("<iq type='get' id='d' from='u@meet.test/r' to='lobby.meet.test'>"
+                             "<query xmlns='http://jabber.org/protocol/disco#info' node='lobbyrooms'/>"
+                             "</iq>");
+    xmpp_stanza_t *r = muc_disco_reply(q, "lobby.meet.test", true);
+
+    (void)state;
+    assert_string_equal(xmpp_stanza_get_type(r), "result");
+    assert_string_equal(attr_at(r, "query", "node"), "lobbyrooms");
+    assert_string_equal(attr_at(r, "query/feature", "var"),
+                        "http://jitsi.org/protocol/lobbyrooms#displayname_required");
+    xmpp_stanza_release(r);
+    r = muc_disco_reply(q, "lobby.meet.test", false);
+    assert_null(attr_at(r, "query/feature", "var"));
+    xmpp_stanza_release(r);
+    xmpp_stanza_release(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_presence),
+        cmocka_unit_test(test_parse_kick),
+        cmocka_unit_test(test_render_presences),
+        cmocka_unit_test(test_notify_json),
+        cmocka_unit_test(test_disco),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,308 @@
+/*
+ * bridge.c: parse and render the bridge protocol (docs/bridge-protocol.md).
+ *
+ * Stanzas handled here:
+ *   in:  <iq type='get'><join xmlns='urn:lobbyd:bridge:0' room nick jid
+ *          session affiliation room-exists members-only password>
+ *          [<display-name>…</display-name>] [<token>…</token>]</join></iq>
+ *   out: <iq type='result'><verdict xmlns='urn:lobbyd:bridge:0' action
+ *          [affiliation] rule [lobby] [type condition]>[text]</verdict></iq>
+ *   in:  <iq type='set'> with one of the main-room events (§2):
+ *          <occupant room jid nick event affiliation/>, <lobby room actor enabled/>,
+ *          <admit room actor><invitee jid/>…</admit>, <destroyed room/>
+ *   out: <iq type='result'/>, or <admitted><invitee jid/>…</admitted> for <admit/>
+ * Every field has a maximum; anything over it, missing or not one of the
+ * documented values is refused with a reason. Who may send a join (only the
+ * configured MUC host) is checked by the caller, which knows the config.
+ */
+#include "xmpp/bridge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "component/log.h"
+#include "xmpp/stanza.h"
+
+static xmpp_stanza_t *result_for(xmpp_stanza_t *req, const char *from);
+
+static const char *const affiliations[] = {"owner", "admin", "member", "none", "outcast", NULL};
+static const char *const passwords[] = {"none", "ok", "wrong", "missing", NULL};
+
+static bool one_of(const char *v, const char *const *set)
+{
+    for (; *set != NULL; set++) {
+        if (strcmp(v, *set) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Copy a required attribute of at most 'max' bytes. */
+static int req_attr(xmpp_stanza_t *el, const char *name, size_t max, char **out, char *why)
+{
+    const char *v = xmpp_stanza_get_attribute(el, name);
+    size_t len;
+
+    if (v == NULL || *v == '\0') {
+        snprintf(why, BRIDGE_WHY_MAX, "attribute %s is missing", name);
+        return -1;
+    }
+    len = strlen(v);
+    if (len > max) {
+        snprintf(why, BRIDGE_WHY_MAX, "attribute %s is %zu bytes, more than %zu", name, len, max);
+        return -1;
+    }
+    *out = xstrndup(v, len);
+    return 0;
+}
+
+static int bool_attr(xmpp_stanza_t *el, const char *name, bool *out, char *why)
+{
+    const char *v = xmpp_stanza_get_attribute(el, name);
+
+    if (v != NULL && strcmp(v, "true") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (v != NULL && strcmp(v, "false") == 0) {
+        *out = false;
+        return 0;
+    }
+    snprintf(why, BRIDGE_WHY_MAX, "attribute %s must be true or false", name);
+    return -1;
+}
+
+/* Copy the text of the optional child 'name'; absent or empty gives NULL. */
+static int opt_text(xmpp_stanza_t *el, const char *name, size_t max, char **out, size_t *lenp,
+                    char *why)
+{
+    xmpp_stanza_t *c = stanza_child(el, name, BRIDGE_NS);
+    xmpp_ctx_t *ctx = xmpp_stanza_get_context(el);
+    char *t;
+    size_t len;
+
+    if (c == NULL)
+        return 0;
+    t = xmpp_stanza_get_text(c);
+    if (t == NULL)
+        return 0;
+    len = strlen(t);
+    if (len > max) {
+        xmpp_free(ctx, t);
+        snprintf(why, BRIDGE_WHY_MAX, "<%s> is %zu bytes, more than %zu", name, len, max);
+        return -1;
+    }
+    if (len > 0) {
+        *out = xstrndup(t, len);
+        if (lenp != NULL)
+            *lenp = len;
+    }
+    xmpp_free(ctx, t);
+    return 0;
+}
+
+int bridge_parse_join(xmpp_stanza_t *join, struct bridge_join *out, char *why)
+{
+    struct bridge_join j;
+
+    memset(out, 0, sizeof(*out));
+    memset(&j, 0, sizeof(j));
+    why[0] = '\0';
+    if (req_attr(join, "room", BRIDGE_JID_MAX, &j.room, why) == -1 ||
+        req_attr(join, "nick", BRIDGE_NICK_MAX, &j.nick, why) == -1 ||
+        req_attr(join, "jid", BRIDGE_JID_MAX, &j.jid, why) == -1 ||
+        req_attr(join, "session", BRIDGE_SESSION_MAX, &j.session, why) == -1 ||
+        req_attr(join, "affiliation", 16, &j.affiliation, why) == -1 ||
+        req_attr(join, "password", 16, &j.password, why) == -1 ||
+        bool_attr(join, "room-exists", &j.room_exists, why) == -1 ||
+        bool_attr(join, "members-only", &j.members_only, why) == -1 ||
+        opt_text(join, "display-name", BRIDGE_NAME_MAX, &j.display_name, NULL, why) == -1 ||
+        opt_text(join, "token", BRIDGE_TOKEN_MAX, &j.token, &j.token_len, why) == -1)
+        goto fail;
+    if (strchr(j.room, '@') == NULL || strchr(j.room, '/') != NULL) {
+        snprintf(why, BRIDGE_WHY_MAX, "room is not a bare room JID");
+        goto fail;
+    }
+    if (strchr(j.jid, '@') == NULL && strchr(j.jid, '/') == NULL) {
+        snprintf(why, BRIDGE_WHY_MAX, "jid is not a user JID");
+        goto fail;
+    }
+    if (!one_of(j.affiliation, affiliations)) {
+        snprintf(why, BRIDGE_WHY_MAX, "affiliation is not one of owner admin member none outcast");
+        goto fail;
+    }
+    if (!one_of(j.password, passwords)) {
+        snprintf(why, BRIDGE_WHY_MAX, "password is not one of none ok wrong missing");
+        goto fail;
+    }
+    *out = j;
+    return 0;
+fail:
+    bridge_join_clear(&j);
+    return -1;
+}
+
+void bridge_join_clear(struct bridge_join *j)
+{
+    free(j->room);
+    free(j->nick);
+    free(j->jid);
+    free(j->session);
+    free(j->affiliation);
+    free(j->password);
+    free(j->display_name);
+    if (j->token != NULL) {
+        /* A token is a bearer credential: do not leave it in freed memory. */
+        memset(j->token, 0, j->token_len);
+        free(j->token);
+    }
+    memset(j, 0, sizeof(*j));
+}
+
+xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
+                                    const struct bridge_verdict *v)
+{
+    xmpp_stanza_t *iq = result_for(req, from);
+    xmpp_stanza_t *el;
+
+    el = stanza_add(iq, "verdict", BRIDGE_NS, v->text);
+    xmpp_stanza_set_attribute(el, "action", v->action);
+    xmpp_stanza_set_attribute(el, "rule", v->rule);
+    if (v->affiliation != NULL)
+        xmpp_stanza_set_attribute(el, "affiliation", v->affiliation);
+    if (v->lobby != NULL)
+        xmpp_stanza_set_attribute(el, "lobby", v->lobby);
+    if (v->error_type != NULL)
+        xmpp_stanza_set_attribute(el, "type", v->error_type);
+    if (v->error_condition != NULL)
+        xmpp_stanza_set_attribute(el, "condition", v->error_condition);
+    return iq;
+}
+
+static const char *const occupant_events[] = {"joined", "left", "affiliation", NULL};
+
+static int parse_admit(xmpp_stanza_t *el, struct bridge_event *ev, char *why)
+{
+    xmpp_stanza_t *c;
+
+    for (c = xmpp_stanza_get_children(el); c != NULL; c = xmpp_stanza_get_next(c)) {
+        const char *jid;
+
+        if (!xmpp_stanza_is_tag(c) || strcmp(xmpp_stanza_get_name(c), "invitee") != 0)
+            continue;
+        if (ev->n_invitees == BRIDGE_MAX_INVITEES) {
+            snprintf(why, BRIDGE_WHY_MAX, "more than %d invitees", BRIDGE_MAX_INVITEES);
+            return -1;
+        }
+        jid = xmpp_stanza_get_attribute(c, "jid");
+        if (jid == NULL || *jid == '\0' || strlen(jid) > BRIDGE_JID_MAX) {
+            snprintf(why, BRIDGE_WHY_MAX, "an invitee without a valid jid");
+            return -1;
+        }
+        ev->invitees[ev->n_invitees++] = xstrdup(jid);
+    }
+    if (ev->n_invitees == 0) {
+        snprintf(why, BRIDGE_WHY_MAX, "admit without invitees");
+        return -1;
+    }
+    return 0;
+}
+
+int bridge_parse_event(xmpp_stanza_t *el, struct bridge_event *out, char *why)
+{
+    const char *name = xmpp_stanza_get_name(el);
+    struct bridge_event ev;
+    int r = -1;
+
+    memset(out, 0, sizeof(*out));
+    memset(&ev, 0, sizeof(ev));
+    why[0] = '\0';
+    if (strcmp(name, "occupant") == 0)
+        ev.kind = BRIDGE_EV_OCCUPANT;
+    else if (strcmp(name, "lobby") == 0)
+        ev.kind = BRIDGE_EV_LOBBY;
+    else if (strcmp(name, "admit") == 0)
+        ev.kind = BRIDGE_EV_ADMIT;
+    else if (strcmp(name, "destroyed") == 0)
+        ev.kind = BRIDGE_EV_DESTROYED;
+    else
+        return 1;
+    if (req_attr(el, "room", BRIDGE_JID_MAX, &ev.room, why) == -1)
+        goto out;
+    if (strchr(ev.room, '@') == NULL || strchr(ev.room, '/') != NULL) {
+        snprintf(why, BRIDGE_WHY_MAX, "room is not a bare room JID");
+        goto out;
+    }
+    switch (ev.kind) {
+    case BRIDGE_EV_OCCUPANT:
+        if (req_attr(el, "jid", BRIDGE_JID_MAX, &ev.jid, why) == -1 ||
+            req_attr(el, "event", 16, &ev.event, why) == -1 ||
+            req_attr(el, "affiliation", 16, &ev.affiliation, why) == -1)
+            goto out;
+        if (!one_of(ev.event, occupant_events) || !one_of(ev.affiliation, affiliations)) {
+            snprintf(why, BRIDGE_WHY_MAX, "occupant event or affiliation is not a known value");
+            goto out;
+        }
+        break;
+    case BRIDGE_EV_LOBBY:
+        if (req_attr(el, "actor", BRIDGE_JID_MAX, &ev.actor, why) == -1 ||
+            bool_attr(el, "enabled", &ev.enabled, why) == -1)
+            goto out;
+        break;
+    case BRIDGE_EV_ADMIT:
+        if (req_attr(el, "actor", BRIDGE_JID_MAX, &ev.actor, why) == -1 ||
+            parse_admit(el, &ev, why) == -1)
+            goto out;
+        break;
+    case BRIDGE_EV_DESTROYED:
+        break;
+    }
+    *out = ev;
+    memset(&ev, 0, sizeof(ev));
+    r = 0;
+out:
+    bridge_event_clear(&ev);
+    return r;
+}
+
+void bridge_event_clear(struct bridge_event *ev)
+{
+    free(ev->room);
+    free(ev->jid);
+    free(ev->nick);
+    free(ev->event);
+    free(ev->affiliation);
+    free(ev->actor);
+    for (size_t i = 0; i < ev->n_invitees; i++)
+        free(ev->invitees[i]);
+    memset(ev, 0, sizeof(*ev));
+}
+
+static xmpp_stanza_t *result_for(xmpp_stanza_t *req, const char *from)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(xmpp_stanza_get_context(req), "result", xmpp_stanza_get_id(req));
+
+    if (iq == NULL)
+        fatalx("out of memory building a reply");
+    if (xmpp_stanza_get_from(req) != NULL)
+        xmpp_stanza_set_to(iq, xmpp_stanza_get_from(req));
+    xmpp_stanza_set_from(iq, from);
+    return iq;
+}
+
+xmpp_stanza_t *bridge_admitted_reply(xmpp_stanza_t *req, const char *from,
+                                     char *const *jids, size_t n)
+{
+    xmpp_stanza_t *iq = result_for(req, from);
+    xmpp_stanza_t *el = stanza_add(iq, "admitted", BRIDGE_NS, NULL);
+
+    for (size_t i = 0; i < n; i++)
+        xmpp_stanza_set_attribute(stanza_add(el, "invitee", NULL, NULL), "jid", jids[i]);
+    return iq;
+}
+
+xmpp_stanza_t *bridge_empty_reply(xmpp_stanza_t *req, const char *from)
+{
+    return result_for(req, from);
+}

@@ -1,0 +1,112 @@
+/*
+ * bridge.h: the urn:lobbyd:bridge:0 protocol between the Prosody bridge
+ * module and lobbyd, as documented in docs/bridge-protocol.md.
+ *
+ * Parsing turns a stanza into plain C (struct bridge_join) so the daemon
+ * never sees libstrophe types; rendering turns a plain verdict back into a
+ * stanza. Both are pure: no I/O, no logging.
+ */
+#ifndef LOBBYD_XMPP_BRIDGE_H
+#define LOBBYD_XMPP_BRIDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <strophe.h>
+
+#define BRIDGE_NS "urn:lobbyd:bridge:0"
+#define BRIDGE_JID_MAX 3071             /* RFC 7622: three parts of 1023 bytes */
+#define BRIDGE_NICK_MAX 1023
+#define BRIDGE_NAME_MAX 1024            /* display name, bytes */
+#define BRIDGE_TOKEN_MAX 16384
+#define BRIDGE_SESSION_MAX 128
+#define BRIDGE_WHY_MAX 200
+
+/* One pre-join, as reported by the bridge. Every string is owned by the
+ * struct and freed by bridge_join_clear(). Optional ones may be NULL. */
+struct bridge_join {
+    char *room;                 /* bare main-room JID */
+    char *nick;
+    char *jid;                  /* full real JID */
+    char *session;
+    char *affiliation;          /* "owner", "admin", "member", "none", "outcast" */
+    char *password;             /* "none", "ok", "wrong", "missing" */
+    char *display_name;         /* NULL: none given */
+    char *token;                /* NULL: no token */
+    size_t token_len;
+    bool room_exists;
+    bool members_only;
+};
+
+/* What lobbyd answers; every pointer is borrowed for the call. */
+struct bridge_verdict {
+    const char *action;         /* "allow", "lobby", "displayname", "deny" */
+    const char *affiliation;    /* allow: affiliation to grant, NULL: none */
+    const char *rule;           /* the policy rule that fired */
+    const char *lobby;          /* lobby: the lobby room JID */
+    const char *error_type;     /* deny: e.g. "cancel"; NULL: bridge default */
+    const char *error_condition;/* deny: e.g. "not-allowed" */
+    const char *text;           /* reason shown to the user, NULL: none */
+};
+
+/*
+ * Parse the <join xmlns=BRIDGE_NS/> element 'join'. On success fills 'out'
+ * (cleared on entry) and returns 0; on malformed input returns -1 with the
+ * reason in 'why' (size BRIDGE_WHY_MAX) and leaves 'out' empty.
+ */
+int bridge_parse_join(xmpp_stanza_t *join, struct bridge_join *out, char *why);
+
+/* Free what 'j' holds and zero it. Cannot fail. */
+void bridge_join_clear(struct bridge_join *j);
+
+/*
+ * Build the result IQ answering the request 'req' (from/to swapped, same
+ * id) with 'from' as its sender, carrying 'v'. Returns a new stanza the
+ * caller releases. Cannot fail.
+ */
+xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
+                                    const struct bridge_verdict *v);
+
+#define BRIDGE_MAX_INVITEES 64
+
+enum bridge_event_kind {
+    BRIDGE_EV_OCCUPANT,         /* <occupant/>: joined, left, affiliation changed */
+    BRIDGE_EV_LOBBY,            /* <lobby/>: switched on or off */
+    BRIDGE_EV_ADMIT,            /* <admit/>: invitations from a moderator */
+    BRIDGE_EV_DESTROYED,        /* <destroyed/>: main room gone */
+};
+
+/* A main-room event (docs/bridge-protocol.md §2). Strings are owned and
+ * freed by bridge_event_clear(); unused ones are NULL. */
+struct bridge_event {
+    enum bridge_event_kind kind;
+    char *room;
+    char *jid;                  /* OCCUPANT */
+    char *nick;                 /* OCCUPANT */
+    char *event;                /* OCCUPANT: "joined", "left", "affiliation" */
+    char *affiliation;          /* OCCUPANT */
+    char *actor;                /* LOBBY, ADMIT: full real JID of the moderator */
+    bool enabled;               /* LOBBY */
+    char *invitees[BRIDGE_MAX_INVITEES]; /* ADMIT */
+    size_t n_invitees;
+};
+
+/*
+ * Parse a bridge event element ('el' is the <occupant/>, <lobby/>,
+ * <admit/> or <destroyed/> child of the IQ). Returns 0 with 'out' filled,
+ * 1 when 'el' is not an event element, or -1 with a reason in 'why'.
+ */
+int bridge_parse_event(xmpp_stanza_t *el, struct bridge_event *out, char *why);
+
+/* Free what 'ev' holds and zero it. Cannot fail. */
+void bridge_event_clear(struct bridge_event *ev);
+
+/* The result for an <admit/> request: <admitted/> listing 'jids'. Returns a
+ * new stanza the caller releases. Cannot fail. */
+xmpp_stanza_t *bridge_admitted_reply(xmpp_stanza_t *req, const char *from,
+                                     char *const *jids, size_t n);
+
+/* An empty result for 'req'. Returns a new stanza. Cannot fail. */
+xmpp_stanza_t *bridge_empty_reply(xmpp_stanza_t *req, const char *from);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * stream.c: the component connection and the stanza router.
+ *
+ * Facts this file relies on (libstrophe 0.12.2, Prosody 0.12):
+ * - xmpp_connect_component() does the XEP-0114 handshake (stream 'to' =
+ *   our JID, SHA-1 of stream id + secret); Prosody answers a wrong secret
+ *   with stream error not-authorized, an unknown component name with
+ *   host-unknown, and a second live instance with conflict.
+ * - libstrophe does not reconnect by itself; calling
+ *   xmpp_connect_component() again on the disconnected connection does.
+ *   User handlers survive reconnects, so they are added once.
+ * - xmpp_send() only queues; xmpp_run_once() flushes, waits in select(),
+ *   reads and runs handlers.
+ * - Component mode needs the COMPAT workaround in compat.c.
+ * Routing: bridge IQs (urn:lobbyd:bridge:0) are accepted only from the
+ * configured MUC host; presences and muc#admin IQs to room@our-domain are
+ * the lobby MUC (muc.c); disco#info is answered; other requests get
+ * service-unavailable. Results and errors addressed to us are ignored.
+ */
+#include "xmpp/stream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "component/log.h"
+#include "xmpp/compat.h"
+#include "xmpp/stanza.h"
+
+struct stream {
+    xmpp_ctx_t *ctx;
+    xmpp_conn_t *conn;
+    xmpp_log_t logger;
+    struct stream_params p;
+    struct stream_handlers h;
+    struct stream_stats stats;
+    bool connected;
+    bool connecting;
+    bool stopping;
+    bool failing;               /* the last attempt failed: repeats log at DEBUG */
+    uint64_t next_attempt_ms;
+    unsigned backoff_ms;
+    uint64_t next_id;           /* ids of the IQs we send */
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void strophe_log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg)
+{
+    (void)userdata;
+    (void)level;
+    /* libstrophe's own messages are detail: the stream logic below says
+     * what happened in words an operator can act on. */
+    log_debug("xmpp: %s: %s", area, msg);
+}
+
+static void schedule_retry(struct stream *s)
+{
+    unsigned char r = 0;
+    unsigned jitter;
+
+    if (s->backoff_ms == 0)
+        s->backoff_ms = STREAM_BACKOFF_MIN_MS;
+    if (RAND_bytes(&r, 1) != 1)
+        r = 128;
+    jitter = s->backoff_ms / 4 * r / 255;
+    s->next_attempt_ms = now_ms() + s->backoff_ms + jitter;
+    s->backoff_ms *= 2;
+    if (s->backoff_ms > s->p.backoff_max_ms)
+        s->backoff_ms = s->p.backoff_max_ms;
+}
+
+static const char *stream_error_advice(const xmpp_stream_error_t *se)
+{
+    if (se == NULL)
+        return NULL;
+    switch (se->type) {
+    case XMPP_SE_NOT_AUTHORIZED:
+        return "Prosody refused the handshake (not-authorized): the component secret does not "
+               "match component_secret of this Component in Prosody's config";
+    case XMPP_SE_HOST_UNKNOWN:
+        return "Prosody has no external Component with this name (host-unknown): add it to "
+               "Prosody's config or fix component_jid";
+    case XMPP_SE_CONFLICT:
+        return "another instance is connected as this component (conflict)";
+    case XMPP_SE_SYSTEM_SHUTDOWN:
+        return "Prosody is shutting down";
+    default:
+        return "Prosody closed the stream with an error";
+    }
+}
+
+static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
+                          xmpp_stream_error_t *se, void *arg)
+{
+    struct stream *s = arg;
+    const char *advice;
+
+    (void)conn;
+    s->connecting = false;
+    if (event == XMPP_CONN_CONNECT) {
+        s->connected = true;
+        s->failing = false;
+        s->backoff_ms = 0;
+        s->stats.connects++;
+        log_info("stream: connected to %s:%u as %s", s->p.host, s->p.port, s->p.jid);
+        return;
+    }
+    if (s->stopping) {
+        s->connected = false;
+        return;
+    }
+    advice = stream_error_advice(se);
+    if (s->connected)
+        log_warnx("stream: lost the connection to %s:%u: %s; reconnecting", s->p.host, s->p.port,
+                  advice != NULL ? advice : error != 0 ? strerror(error) : "closed by Prosody");
+    else if (!s->failing)
+        log_warnx("stream: cannot connect to %s:%u as %s: %s; retrying with backoff up to %u ms",
+                  s->p.host, s->p.port, s->p.jid,
+                  advice != NULL ? advice : error != 0 ? strerror(error) : "closed by Prosody",
+                  s->p.backoff_max_ms);
+    else
+        log_debug("stream: attempt to reach %s:%u failed again: %s", s->p.host, s->p.port,
+                  advice != NULL ? advice : error != 0 ? strerror(error) : "closed");
+    s->failing = !s->connected || advice != NULL;
+    s->connected = false;
+    schedule_retry(s);
+}
+
+static void send_release(struct stream *s, xmpp_stanza_t *st)
+{
+    xmpp_send(s->conn, st);
+    xmpp_stanza_release(st);
+}
+
+static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join)
+{
+    struct bridge_join j;
+    struct bridge_verdict v;
+    char why[BRIDGE_WHY_MAX];
+    const char *from = xmpp_stanza_get_from(iq);
+    const char *type = xmpp_stanza_get_type(iq);
+
+    if (from == NULL || strcmp(from, s->p.bridge_from) != 0) {
+        s->stats.refused_requests++;
+        log_warnx("bridge: refused a join request from %s: only %s may send bridge requests",
+                  from != NULL ? from : "(no sender)", s->p.bridge_from);
+        send_release(s, stanza_error_reply(iq, s->p.jid, "auth", "forbidden",
+                                           "bridge requests are accepted only from the MUC host"));
+        return;
+    }
+    if (type == NULL || strcmp(type, "get") != 0 || bridge_parse_join(join, &j, why) == -1) {
+        if (type == NULL || strcmp(type, "get") != 0)
+            snprintf(why, sizeof(why), "a join request must be an IQ of type get");
+        s->stats.refused_requests++;
+        log_warnx("bridge: malformed join request from %s: %s", from, why);
+        send_release(s, stanza_error_reply(iq, s->p.jid, "modify", "bad-request", why));
+        return;
+    }
+    memset(&v, 0, sizeof(v));
+    s->h.on_join(s->h.arg, &j, &v);
+    bridge_join_clear(&j);
+    s->stats.joins++;
+    send_release(s, bridge_verdict_reply(iq, s->p.jid, &v));
+}
+
+void stream_send_effects(struct stream *s, const struct lobby_actions *a)
+{
+    char id[32];
+
+    for (size_t i = 0; i < a->n; i++) {
+        if (!s->connected) {
+            s->stats.dropped++;
+            continue;
+        }
+        snprintf(id, sizeof(id), "lobbyd-n-%llu", (unsigned long long)++s->next_id);
+        send_release(s, muc_render_effect(s->ctx, &a->v[i], s->p.bridge_from, id));
+    }
+}
+
+/* Send the effects the handler produced, then the reply (or the refusal
+ * when the handler returned -1). */
+static void finish(struct stream *s, xmpp_stanza_t *req, int rc, const struct lobby_actions *effects,
+                   xmpp_stanza_t *reply)
+{
+    if (effects != NULL)
+        stream_send_effects(s, effects);
+    s->stats.events++;
+    if (rc == 0) {
+        if (reply != NULL)
+            send_release(s, reply);
+        return;
+    }
+    if (reply != NULL)
+        xmpp_stanza_release(reply);
+    if (strcmp(xmpp_stanza_get_name(req), "iq") == 0)
+        send_release(s, stanza_error_reply(req, NULL, "auth", "forbidden",
+                                           errno == EPERM ? "only an owner of the room may do this"
+                                                          : "lobbyd could not complete this"));
+}
+
+static void handle_event(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *el)
+{
+    struct bridge_event ev;
+    char why[BRIDGE_WHY_MAX];
+    const char *from = xmpp_stanza_get_from(iq);
+    const struct lobby_actions *effects = NULL;
+    xmpp_stanza_t *reply;
+    int rc;
+
+    if (from == NULL || strcmp(from, s->p.bridge_from) != 0) {
+        s->stats.refused_requests++;
+        log_warnx("bridge: refused a <%s/> from %s: only %s may send bridge requests",
+                  xmpp_stanza_get_name(el), from != NULL ? from : "(no sender)", s->p.bridge_from);
+        send_release(s, stanza_error_reply(iq, s->p.jid, "auth", "forbidden", NULL));
+        return;
+    }
+    rc = bridge_parse_event(el, &ev, why);
+    if (rc != 0) {
+        if (rc == 1)
+            snprintf(why, sizeof(why), "unknown request <%s/>", xmpp_stanza_get_name(el));
+        s->stats.refused_requests++;
+        log_warnx("bridge: malformed request from %s: %s", from, why);
+        send_release(s, stanza_error_reply(iq, s->p.jid, "modify", "bad-request", why));
+        return;
+    }
+    errno = 0;
+    rc = s->h.on_event(s->h.arg, &ev, &effects);
+    if (ev.kind == BRIDGE_EV_ADMIT)
+        reply = bridge_admitted_reply(iq, s->p.jid, ev.invitees, ev.n_invitees);
+    else
+        reply = bridge_empty_reply(iq, s->p.jid);
+    finish(s, iq, rc, effects, reply);
+    bridge_event_clear(&ev);
+}
+
+/* A lobby-room request that cannot be parsed: say why, to the sender. */
+static void refuse_malformed(struct stream *s, xmpp_stanza_t *st, const char *why)
+{
+    const char *type = xmpp_stanza_get_type(st);
+
+    s->stats.refused_requests++;
+    log_debug("muc: malformed %s from %s: %s", xmpp_stanza_get_name(st),
+              xmpp_stanza_get_from(st) != NULL ? xmpp_stanza_get_from(st) : "?", why);
+    if (type != NULL && strcmp(type, "error") == 0)
+        return;
+    send_release(s, stanza_error_reply(st, NULL, "modify", "bad-request", why));
+}
+
+static void handle_muc_admin(struct stream *s, xmpp_stanza_t *iq)
+{
+    const struct lobby_actions *effects = NULL;
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    int rc;
+
+    if (muc_parse_admin(iq, &rq, why) == -1) {
+        refuse_malformed(s, iq, why);
+        return;
+    }
+    errno = 0;
+    rc = s->h.on_muc(s->h.arg, &rq, &effects);
+    finish(s, iq, rc, effects, bridge_empty_reply(iq, xmpp_stanza_get_to(iq)));
+}
+
+static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *p, void *arg)
+{
+    struct stream *s = arg;
+    const struct lobby_actions *effects = NULL;
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    int rc;
+
+    (void)conn;
+    rc = muc_parse_presence(p, &rq, why);
+    if (rc == 0)
+        return 1;
+    if (rc == -1) {
+        refuse_malformed(s, p, why);
+        return 1;
+    }
+    errno = 0;
+    rc = s->h.on_muc(s->h.arg, &rq, &effects);
+    finish(s, p, rc, effects, NULL);
+    return 1;
+}
+
+static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
+{
+    struct stream *s = arg;
+    const char *type = xmpp_stanza_get_type(iq);
+    xmpp_stanza_t *child;
+
+    (void)conn;
+    if (type == NULL || strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
+        return 1;
+    child = stanza_child(iq, "join", BRIDGE_NS);
+    if (child != NULL) {
+        handle_join(s, iq, child);
+        return 1;
+    }
+    child = stanza_child(iq, NULL, BRIDGE_NS);
+    if (child != NULL && strcmp(type, "set") == 0) {
+        handle_event(s, iq, child);
+        return 1;
+    }
+    if (strcmp(type, "get") == 0 && stanza_child(iq, "query", "http://jabber.org/protocol/disco#info")) {
+        send_release(s, muc_disco_reply(iq, s->p.jid, s->p.displayname_required));
+        return 1;
+    }
+    if (strcmp(type, "set") == 0 && stanza_child(iq, "query", "http://jabber.org/protocol/muc#admin")) {
+        handle_muc_admin(s, iq);
+        return 1;
+    }
+    if (strcmp(type, "get") == 0 || strcmp(type, "set") == 0)
+        send_release(s, stanza_error_reply(iq, NULL, "cancel", "service-unavailable", NULL));
+    return 1;
+}
+
+struct stream *stream_new(const struct stream_params *p, const struct stream_handlers *h)
+{
+    struct stream *s = xcalloc(1, sizeof(*s));
+
+    s->p = *p;
+    s->p.jid = xstrdup(p->jid);
+    s->p.host = xstrdup(p->host);
+    s->p.bridge_from = xstrdup(p->bridge_from);
+    s->h = *h;
+    s->logger.handler = strophe_log;
+    s->logger.userdata = s;
+    xmpp_initialize();
+    s->ctx = xmpp_ctx_new(NULL, &s->logger);
+    if (s->ctx == NULL)
+        goto fail;
+    s->conn = xmpp_conn_new(s->ctx);
+    if (s->conn == NULL)
+        goto fail;
+    xmpp_conn_set_jid(s->conn, s->p.jid);
+    xmpp_conn_set_pass(s->conn, s->p.secret);
+    if (compat_component_sm_state(s->ctx, s->conn) == -1)
+        goto fail;
+    xmpp_handler_add(s->conn, on_iq, NULL, "iq", NULL, s);
+    xmpp_handler_add(s->conn, on_presence, NULL, "presence", NULL, s);
+    return s;
+fail:
+    log_errorx("stream: cannot set up libstrophe");
+    stream_free(s);
+    return NULL;
+}
+
+void stream_free(struct stream *s)
+{
+    if (s == NULL)
+        return;
+    if (s->conn != NULL)
+        xmpp_conn_release(s->conn);
+    if (s->ctx != NULL)
+        xmpp_ctx_free(s->ctx);
+    xmpp_shutdown();
+    free((char *)s->p.jid);
+    free((char *)s->p.host);
+    free((char *)s->p.bridge_from);
+    free(s);
+}
+
+static void try_connect(struct stream *s)
+{
+    int rc;
+
+    s->connecting = true;
+    rc = xmpp_connect_component(s->conn, s->p.host, (unsigned short)s->p.port, on_conn_event, s);
+    if (rc != XMPP_EOK) {
+        s->connecting = false;
+        if (!s->failing)
+            log_warnx("stream: cannot start a connection to %s:%u (libstrophe error %d); retrying",
+                      s->p.host, s->p.port, rc);
+        s->failing = true;
+        schedule_retry(s);
+    }
+}
+
+void stream_run_once(struct stream *s, unsigned timeout_ms)
+{
+    if (!s->connected && !s->connecting && !s->stopping && now_ms() >= s->next_attempt_ms)
+        try_connect(s);
+    if (!s->connected && !s->connecting) {
+        uint64_t now = now_ms();
+
+        if (s->next_attempt_ms > now && s->next_attempt_ms - now < timeout_ms)
+            timeout_ms = (unsigned)(s->next_attempt_ms - now);
+    }
+    xmpp_run_once(s->ctx, timeout_ms);
+}
+
+bool stream_is_connected(const struct stream *s)
+{
+    return s->connected;
+}
+
+void stream_shutdown(struct stream *s, unsigned max_ms)
+{
+    uint64_t deadline = now_ms() + max_ms;
+
+    s->stopping = true;
+    if (!s->connected && !s->connecting)
+        return;
+    xmpp_disconnect(s->conn);
+    while ((s->connected || s->connecting) && now_ms() < deadline)
+        xmpp_run_once(s->ctx, 50);
+}
+
+void stream_get_stats(const struct stream *s, struct stream_stats *out)
+{
+    *out = s->stats;
+}
