@@ -107,22 +107,32 @@ test: $(UNIT_BINS) $(LOBBYD)
 integration: $(LOBBYD)
 	$(Q)LOBBYD=$(abspath $(LOBBYD)) RESULTS_DIR=$(abspath $(BUILD))/test-results bash tests/integration/run
 
-# Everything CI runs. The last line sums every suite: "check: N passed, N failed".
+# Everything CI runs: lint, unit and integration tests, then both again under
+# ASan/UBSan. The last line sums the plain run: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)bash tests/summary $(BUILD)/test-results
 
 lint:
 	$(Q)bash tests/lint
 
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Sanitizer reports of every process (unit tests and the daemon under the
+# integration tests) go to files; any file there fails the target.
+SAN_REPORTS = $(CURDIR)/build/asan/reports
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
-	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 test integration
+	$(Q)rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS)
+	$(Q)ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_REPORTS)/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan \
+	    $(MAKE) --no-print-directory BUILD=build/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	    test integration
+	$(Q)if [ -n "$$(ls -A $(SAN_REPORTS))" ]; then cat $(SAN_REPORTS)/*; \
+	    echo "asan: sanitizer reports found (above)"; exit 1; fi
+	@echo "asan: no sanitizer reports"
 
 valgrind: $(UNIT_BINS)
 	$(Q)VALGRIND=1 bash tests/run-unit $(UNIT_BINS)
