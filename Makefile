@@ -157,14 +157,18 @@ demo: $(LOBBYD)
 install: $(LOBBYD)
 	install -D -m 0755 $(LOBBYD) $(DESTDIR)$(BINDIR)/lobbyd
 	install -D -m 0644 prosody-config/mod_lobbyd_bridge.lua $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua
+	install -D -m 0644 prosody-config/lobbyd_bridge_room.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua
 	install -D -m 0644 prosody-config/lobbyd.cfg.lua $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua
 	install -D -m 0644 component/lobbyd.conf.example $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example
-	install -D -m 0644 component/lobbyd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' component/lobbyd.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service
 	install -D -m 0644 docs/lobbyd.8 $(DESTDIR)$(MANDIR)/man8/lobbyd.8
 	install -D -m 0644 docs/lobbyd.conf.5 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lobbyd $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua \
+	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua \
 	      $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
 	      $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service \
 	      $(DESTDIR)$(MANDIR)/man8/lobbyd.8 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5

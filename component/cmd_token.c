@@ -91,6 +91,19 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* parse_u64() for a --OPTION of 'cmd'; prints why on failure. */
+static int parse_seconds(const char *cmd, const char *option, const char *arg,
+                         uint64_t max, uint64_t *out)
+{
+    if (parse_u64(arg, max, out) == 0)
+        return 0;
+    fprintf(stderr,
+            "lobbyd token %s: --%s: not a number of seconds up to "
+            "%llu: %s\n",
+            cmd, option, (unsigned long long)max, arg);
+    return -1;
+}
+
 /* Loads the configuration named by -c; prints why on failure. */
 static struct config *load_config(const char *path)
 {
@@ -177,7 +190,15 @@ static json_t *claims_json(enum token_status st, const struct token_claims *c,
     return o;
 }
 
-static int cmd_check(int argc, char **argv)
+/* What `token check` was asked to do. */
+struct check_args {
+    const char *path;
+    const char *room;
+    int64_t now_s;
+};
+
+/* Parses check's options; returns 0, 1 (help shown) or 2. */
+static int parse_check(int argc, char **argv, struct check_args *a)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -186,43 +207,23 @@ static int cmd_check(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *room = NULL;
-    struct config *cfg = NULL;
-    struct token_verifier *v = NULL;
-    struct token_claims claims;
-    struct token_reason why;
-    char fp[TOKEN_FINGERPRINT_SIZE], *token = NULL;
-    int64_t now_s = (int64_t)time(NULL);
-    enum token_status st;
     uint64_t u;
-    json_t *out = NULL;
-    size_t len = 0;
-    int ch, rc = 2;
+    int ch;
 
-    memset(&claims, 0, sizeof(claims));
     optind = 1;
     while ((ch = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'r':
-            room = optarg;
-            break;
-        case OPT_NOW:
-            if (parse_u64(optarg, INT64_MAX / 2, &u) != 0) {
-                fprintf(stderr,
-                        "lobbyd token check: --now: not a number "
-                        "of seconds: %s\n",
-                        optarg);
+        if (ch == 'c') {
+            a->path = optarg;
+        } else if (ch == 'r') {
+            a->room = optarg;
+        } else if (ch == OPT_NOW) {
+            if (parse_seconds("check", "now", optarg, INT64_MAX / 2, &u) != 0)
                 return 2;
-            }
-            now_s = (int64_t)u;
-            break;
-        case 'h':
+            a->now_s = (int64_t)u;
+        } else if (ch == 'h') {
             usage_token(stdout);
-            return 0;
-        default:
+            return 1;
+        } else {
             usage_token(stderr);
             return 2;
         }
@@ -231,12 +232,33 @@ static int cmd_check(int argc, char **argv)
         usage_token(stderr);
         return 2;
     }
-    cfg = load_config(path);
+    return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    struct check_args args = {NULL, NULL, (int64_t)time(NULL)};
+    struct config *cfg = NULL;
+    struct token_verifier *v = NULL;
+    struct token_claims claims;
+    struct token_reason why;
+    char fp[TOKEN_FINGERPRINT_SIZE], *token = NULL;
+    enum token_status st;
+    json_t *out = NULL;
+    size_t len = 0;
+    int rc;
+
+    memset(&claims, 0, sizeof(claims));
+    rc = parse_check(argc, argv, &args);
+    if (rc != 0)
+        return rc == 1 ? 0 : 2;
+    rc = 2;
+    cfg = load_config(args.path);
     if (cfg == NULL)
         goto out;
     v = token_verifier_new(&cfg->token, &why);
     if (v == NULL) {
-        fprintf(stderr, "lobbyd token check: %s: %s\n", path, why.text);
+        fprintf(stderr, "lobbyd token check: %s: %s\n", args.path, why.text);
         goto out;
     }
     token = read_token(&len);
@@ -244,7 +266,7 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "lobbyd token check: cannot read stdin\n");
         goto out;
     }
-    st = token_verify(v, token, len, room, now_s, &claims, &why);
+    st = token_verify(v, token, len, args.room, args.now_s, &claims, &why);
     token_fingerprint(token, len, fp);
     out = claims_json(st, &claims, &why, fp);
     if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0 ||
@@ -260,6 +282,53 @@ out:
     token_verifier_free(v);
     config_free(cfg);
     return rc;
+}
+
+/* Applies one of mint's options to 'req'; returns 0, or 2 on a bad value. */
+static int mint_option(int ch, const char *arg, struct mint_request *req)
+{
+    uint64_t u;
+
+    switch (ch) {
+    case 'r':
+        req->room = arg;
+        break;
+    case OPT_MODERATOR:
+        req->moderator = true;
+        break;
+    case OPT_BYPASS:
+        req->bypass = true;
+        break;
+    case OPT_NAME:
+        req->name = arg;
+        break;
+    case OPT_EMAIL:
+        req->email = arg;
+        break;
+    case OPT_ID:
+        req->user_id = arg;
+        break;
+    case OPT_KID:
+        req->kid = arg;
+        break;
+    case OPT_ALG:
+        req->alg = arg;
+        break;
+    case OPT_TTL:
+        if (parse_seconds("mint", "ttl", arg, MINT_MAX_TTL_S, &u) != 0)
+            return 2;
+        req->ttl_s = (unsigned)u;
+        break;
+    case OPT_NOW:
+        if (parse_seconds("mint", "now", arg, INT64_MAX / 2, &u) != 0)
+            return 2;
+        req->now_s = (int64_t)u;
+        break;
+    default:
+        usage_token(stderr);
+        return 2;
+    }
+    return 0;
 }
 
 /* Parses mint's options into 'req'; returns 0, 1 (help shown) or 2. */
@@ -281,67 +350,22 @@ static int parse_mint(int argc, char **argv, const char **path,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    uint64_t u;
     int ch;
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
+        if (ch == 'c') {
             *path = optarg;
-            break;
-        case 'r':
-            req->room = optarg;
-            break;
-        case OPT_MODERATOR:
-            req->moderator = true;
-            break;
-        case OPT_BYPASS:
-            req->bypass = true;
-            break;
-        case OPT_NAME:
-            req->name = optarg;
-            break;
-        case OPT_EMAIL:
-            req->email = optarg;
-            break;
-        case OPT_ID:
-            req->user_id = optarg;
-            break;
-        case OPT_KID:
-            req->kid = optarg;
-            break;
-        case OPT_ALG:
-            req->alg = optarg;
-            break;
-        case OPT_TTL:
-        case OPT_NOW:
-            if (parse_u64(optarg,
-                          ch == OPT_TTL ? MINT_MAX_TTL_S
-                                        : (uint64_t)INT64_MAX / 2,
-                          &u) != 0) {
-                fprintf(stderr,
-                        "lobbyd token mint: --%s: not a number of "
-                        "seconds in range: %s\n",
-                        ch == OPT_TTL ? "ttl" : "now", optarg);
-                return 2;
-            }
-            if (ch == OPT_TTL)
-                req->ttl_s = (unsigned)u;
-            else
-                req->now_s = (int64_t)u;
-            break;
-        case 'h':
+        } else if (ch == 'h') {
             usage_token(stdout);
             return 1;
-        default:
-            usage_token(stderr);
+        } else if (mint_option(ch, optarg, req) != 0) {
             return 2;
         }
     }
+    if (req->room == NULL)
+        fprintf(stderr, "lobbyd token mint: --room is required\n");
     if (optind != argc || req->room == NULL) {
-        if (req->room == NULL)
-            fprintf(stderr, "lobbyd token mint: --room is required\n");
         usage_token(stderr);
         return 2;
     }

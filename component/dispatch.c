@@ -144,6 +144,7 @@ static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
     v->rule = lv->rule;
     if (lv->action == LOBBY_ALLOW && lv->affiliation != LOBBY_AFF_NONE)
         v->affiliation = lobby_affiliation_name(lv->affiliation);
+    v->supply_password = lv->action == LOBBY_ALLOW && lv->supply_password;
     if (lv->action == LOBBY_KNOCK)
         v->lobby = lv->lobby_jid;
     if (lv->action == LOBBY_DENY && (unsigned)lv->deny < 4) {

@@ -15,18 +15,21 @@
  * key (a PEM in a secret file is refused) and a public key is never an HS
  * secret (public keys only ever reach EVP_DigestVerify).
  *
- * This file does not decide which key a token uses (jwt/token.c does) and
- * does not log.
+ * Speed: each public key gets one EVP_PKEY_CTX per allowed algorithm and
+ * the secret one keyed HMAC context per allowed HS algorithm, both set up
+ * at load, so a token costs a digest and the public-key operation, with no
+ * algorithm fetch or context set-up per token.  The verify contexts are
+ * used in place: one key set, one thread at a time.
+ *
+ * This file does not decide which key a token uses (jwt/token.c does),
+ * does not read files itself (jwt/keyfile.c does) and does not log.
  */
-#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -34,11 +37,11 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "jwt/keyfile.h"
 #include "jwt/keys.h"
 
 /* Length of a key file name: 64 hex digits and ".pem". */
@@ -168,106 +171,6 @@ fail:
     return -1;
 }
 
-/*
- * Opens 'path' and reads at most 'max_bytes' of it into a new NUL-ended
- * buffer.  With 'secret' set, the file must also pass the secrecy check.
- */
-static int keys_read_file(const char *path, const char *what, size_t max_bytes,
-                          bool secret, unsigned char **bufp, size_t *lenp,
-                          struct token_reason *why)
-{
-    struct stat st;
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    ssize_t n;
-    int fd = -1, r = -1;
-
-    *bufp = NULL;
-    *lenp = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        token_reason_set(why, "%s %s: %s", what, path, strerror(errno));
-        goto out;
-    }
-    if (fstat(fd, &st) == -1) {
-        token_reason_set(why, "%s %s: %s", what, path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        token_reason_set(why, "%s %s: not a regular file", what, path);
-        goto out;
-    }
-    if (secret && st.st_uid != 0 && st.st_uid != geteuid()) {
-        token_reason_set(why,
-                         "%s %s: owned by uid %u, must be owned by root "
-                         "or by the daemon's user",
-                         what, path, (unsigned)st.st_uid);
-        goto out;
-    }
-    if (secret && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
-        token_reason_set(why,
-                         "%s %s: mode %04o lets others read or change "
-                         "it; chmod 0600 (or 0640)",
-                         what, path, (unsigned)(st.st_mode & 07777));
-        goto out;
-    }
-    if ((size_t)st.st_size > max_bytes) {
-        token_reason_set(why, "%s %s: larger than %zu bytes", what, path,
-                         max_bytes);
-        goto out;
-    }
-    buf = malloc(max_bytes + 1);
-    if (buf == NULL) {
-        token_reason_set(why, "%s %s: out of memory", what, path);
-        goto out;
-    }
-    for (;;) {
-        n = read(fd, buf + len, max_bytes + 1 - len);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n == -1) {
-            token_reason_set(why, "%s %s: %s", what, path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > max_bytes) {
-            token_reason_set(why, "%s %s: larger than %zu bytes", what, path,
-                             max_bytes);
-            goto out;
-        }
-    }
-    buf[len] = '\0';
-    *bufp = buf;
-    buf = NULL;
-    *lenp = len;
-    r = 0;
-out:
-    if (buf != NULL) {
-        OPENSSL_cleanse(buf, max_bytes + 1);
-        free(buf);
-    }
-    if (fd != -1)
-        close(fd);
-    return r;
-}
-
-int keys_read_secret_file(const char *path, const char *what, size_t max_bytes,
-                          unsigned char **buf, size_t *len,
-                          struct token_reason *why)
-{
-    if (keys_read_file(path, what, max_bytes, true, buf, len, why) != 0)
-        return -1;
-    if (*len == 0) {
-        token_reason_set(why, "%s %s: file is empty", what, path);
-        free(*buf);
-        *buf = NULL;
-        return -1;
-    }
-    return 0;
-}
-
 /* Reads the HS secret of a set: one trailing newline dropped, no PEM. */
 static int keys_load_secret(struct keys_set *s, const char *path,
                             struct token_reason *why)
@@ -275,8 +178,8 @@ static int keys_load_secret(struct keys_set *s, const char *path,
     unsigned char *buf = NULL;
     size_t len = 0;
 
-    if (keys_read_secret_file(path, "jwt secret file", KEYS_MAX_SECRET_BYTES,
-                              &buf, &len, why) != 0)
+    if (keyfile_read_secret(path, "jwt secret file", KEYS_MAX_SECRET_BYTES,
+                            &buf, &len, why) != 0)
         return -1;
     if (len > 0 && buf[len - 1] == '\n')
         len--;
@@ -433,8 +336,8 @@ static int keys_load_pub(const char *path, unsigned asym_mask,
     EVP_PKEY *pkey = NULL;
     int r = -1;
 
-    if (keys_read_file(path, "key file", KEYS_MAX_PEM_BYTES, false, &pem, &len,
-                       why) != 0)
+    if (keyfile_read(path, "key file", KEYS_MAX_PEM_BYTES, false, &pem, &len,
+                     why) != 0)
         goto out;
     bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) {
@@ -456,8 +359,10 @@ static int keys_load_pub(const char *path, unsigned asym_mask,
     k->pkey = pkey;
     pkey = NULL;
     if (keys_pub_contexts(k) != 0) {
-        token_reason_set(why, "key file %s: cannot set up verification "
-                              "(OpenSSL error)", path);
+        token_reason_set(why,
+                         "key file %s: cannot set up verification "
+                         "(OpenSSL error)",
+                         path);
         goto out;
     }
     r = 0;
@@ -558,6 +463,7 @@ static int keys_hmac_contexts(struct keys_set *s)
 {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     OSSL_PARAM params[2];
+    char digest[16];
     unsigned i;
     int r = -1;
 
@@ -566,8 +472,10 @@ static int keys_hmac_contexts(struct keys_set *s)
     for (i = 0; i < KEYS_ALG_COUNT; i++) {
         if ((s->hs_algs & KEYS_ALG_BIT(i)) == 0)
             continue;
-        params[0] = OSSL_PARAM_construct_utf8_string(
-            "digest", (char *)EVP_MD_get0_name(keys_alg_md(i)), 0);
+        /* OSSL_PARAM wants a writable string. */
+        (void)snprintf(digest, sizeof(digest), "%s",
+                       EVP_MD_get0_name(keys_alg_md(i)));
+        params[0] = OSSL_PARAM_construct_utf8_string("digest", digest, 0);
         params[1] = OSSL_PARAM_construct_end();
         s->hmac[i] = EVP_MAC_CTX_new(mac);
         if (s->hmac[i] == NULL ||
@@ -596,8 +504,10 @@ struct keys_set *keys_set_new(const char *secret_file, unsigned hs_mask,
             goto out;
         s->hs_algs = hs_mask & KEYS_ALGS_HS;
         if (keys_hmac_contexts(s) != 0) {
-            token_reason_set(why, "jwt secret file %s: cannot set up HMAC "
-                                  "(OpenSSL error)", secret_file);
+            token_reason_set(why,
+                             "jwt secret file %s: cannot set up HMAC "
+                             "(OpenSSL error)",
+                             secret_file);
             goto out;
         }
     }
@@ -654,8 +564,7 @@ const struct keys_pub *keys_set_find(const struct keys_set *s, const char *kid,
         return NULL;
     if (SHA256((const unsigned char *)kid, kid_len, probe.hash) == NULL)
         return NULL;
-    return bsearch(&probe, s->keys, s->n_keys, sizeof(*s->keys),
-                   keys_pub_cmp);
+    return bsearch(&probe, s->keys, s->n_keys, sizeof(*s->keys), keys_pub_cmp);
 }
 
 void keys_kid_file_hash(const char *kid, size_t kid_len, char hex[65])
@@ -767,8 +676,8 @@ enum token_status keys_verify_pub(const struct keys_pub *k, enum keys_alg alg,
         check_len = (size_t)der_len;
     }
     /* SHA256() and friends need no algorithm fetch, unlike EVP_Digest(). */
-    if ((KEYS_ALG_BIT(alg) & (KEYS_ALG_BIT(KEYS_ALG_RS256) |
-                              KEYS_ALG_BIT(KEYS_ALG_ES256))) != 0)
+    if ((KEYS_ALG_BIT(alg) &
+         (KEYS_ALG_BIT(KEYS_ALG_RS256) | KEYS_ALG_BIT(KEYS_ALG_ES256))) != 0)
         digest_len = SHA256(msg, msg_len, digest) != NULL ? 32 : 0;
     else if ((KEYS_ALG_BIT(alg) & (KEYS_ALG_BIT(KEYS_ALG_RS384) |
                                    KEYS_ALG_BIT(KEYS_ALG_ES384))) != 0)
@@ -777,8 +686,7 @@ enum token_status keys_verify_pub(const struct keys_pub *k, enum keys_alg alg,
         digest_len = SHA512(msg, msg_len, digest) != NULL ? 64 : 0;
     if (digest_len == 0)
         goto out;
-    rc = EVP_PKEY_verify(k->verify[alg], check, check_len, digest,
-                         digest_len);
+    rc = EVP_PKEY_verify(k->verify[alg], check, check_len, digest, digest_len);
     st = rc == 1 ? TOKEN_VALID : TOKEN_REFUSED;
 out:
     OPENSSL_free(der);

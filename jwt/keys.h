@@ -140,15 +140,4 @@ enum token_status keys_verify_pub(const struct keys_pub *k, enum keys_alg alg,
                                   const unsigned char *msg, size_t msg_len,
                                   const unsigned char *sig, size_t sig_len);
 
-/*
- * Reads a file that holds a secret ('what' names it in reasons): it must
- * be a regular file owned by us or root, with no permission bits for
- * others and no group write, at most 'max_bytes' long and not empty.
- * Returns 0 and a buffer the caller wipes with OPENSSL_cleanse() and frees
- * with free() ('*len' bytes plus a NUL), or -1 with 'why' filled.
- */
-int keys_read_secret_file(const char *path, const char *what, size_t max_bytes,
-                          unsigned char **buf, size_t *len,
-                          struct token_reason *why);
-
 #endif /* LOBBYD_JWT_KEYS_H */

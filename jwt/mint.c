@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 
 #include "jwt/claims.h"
+#include "jwt/keyfile.h"
 #include "jwt/keys.h"
 #include "jwt/mint.h"
 
@@ -53,9 +54,9 @@ static int mint_load_secret(const struct token_config *cfg, struct mint_key *k,
                               "sign with jwt_mint_key_file)");
         return -1;
     }
-    if (keys_read_secret_file(cfg->secret_file, "jwt secret file",
-                              KEYS_MAX_SECRET_BYTES, &k->bytes, &k->len,
-                              why) != 0)
+    if (keyfile_read_secret(cfg->secret_file, "jwt secret file",
+                            KEYS_MAX_SECRET_BYTES, &k->bytes, &k->len,
+                            why) != 0)
         return -1;
     if (k->len > 0 && k->bytes[k->len - 1] == '\n')
         k->len--;
@@ -80,8 +81,8 @@ static int mint_load_private(const struct token_config *cfg, struct mint_key *k,
                               "PEM) in the configuration");
         return -1;
     }
-    if (keys_read_secret_file(cfg->mint_key_file, "jwt mint key file",
-                              KEYS_MAX_PEM_BYTES, &k->bytes, &k->len, why) != 0)
+    if (keyfile_read_secret(cfg->mint_key_file, "jwt mint key file",
+                            KEYS_MAX_PEM_BYTES, &k->bytes, &k->len, why) != 0)
         goto out;
     bio = BIO_new_mem_buf(k->bytes, (int)k->len);
     if (bio != NULL)

@@ -3,7 +3,9 @@
  * struct token_claims of copies, or a refusal with a reason.
  *
  * The order is the point:
- *  1. bound the size, split into exactly three non-empty segments;
+ *  1. bound the size, split into exactly three segments (header and
+ *     payload non-empty; an empty signature is refused after step 2, so
+ *     that an "alg": "none" token is named for what it is);
  *  2. decode and parse the header ourselves (base64url + jansson with
  *     duplicate keys refused) and pin the algorithm: "none" in any casing
  *     is refused, only the eight known names pass, typ must be "JWT" when
@@ -50,7 +52,7 @@ struct token_header {
     size_t kid_len;
 };
 
-/* ---- small helpers ---- */
+/* ---- reasons, base64url, fingerprints ---- */
 
 void token_reason_set(struct token_reason *why, const char *fmt, ...)
 {
@@ -98,8 +100,8 @@ void token_reason_quote(char *dst, size_t dst_size, const char *src, size_t len,
 
 /* base64url value + 1 of each byte; 0 = not in the alphabet. */
 static const unsigned char token_b64url_values[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
-    ['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,
+    ['G'] = 7,  ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12,
     ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
     ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
     ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,

@@ -93,8 +93,8 @@ enum token_affiliation {
  * Nothing points into libjwt or jansson objects.
  */
 struct token_claims {
-    bool owner;                     /* moderator claim or owner-like affiliation */
-    bool bypass;                    /* context.user.lobby_bypass true or "true" */
+    bool owner;                     /* moderator, or owner-like affiliation */
+    bool bypass;                    /* context.user.lobby_bypass true/"true" */
     enum token_affiliation affiliation;
     char alg[8];                    /* header alg, e.g. "RS256" */
     char *kid;                      /* header kid */
@@ -122,7 +122,12 @@ enum token_status {
     TOKEN_ERROR    /* we failed (out of memory); 'why' says so */
 };
 
-/* Parsed lists and loaded keys.  Opaque; immutable once built. */
+/*
+ * Parsed lists and loaded keys.  Opaque; its configuration never changes
+ * once built (build a new one to reload).  It keeps OpenSSL verify
+ * contexts that token_verify() uses in place, so one verifier must not be
+ * used by two threads at the same time.
+ */
 struct token_verifier;
 
 /*

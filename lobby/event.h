@@ -114,6 +114,7 @@ struct lobby_verdict {
     enum lobby_action action;
     enum lobby_affiliation affiliation; /* ALLOW: affiliation to grant; NONE: keep the current one */
     enum lobby_deny deny;              /* DENY: which error to send */
+    bool supply_password;              /* ALLOW: the room password must be supplied to the join */
     const char *rule;                  /* static name of the rule that fired */
     char lobby_jid[LOBBY_JID_MAX];     /* KNOCK: node@lobby_domain; "" otherwise */
     char text[LOBBY_TEXT_MAX];         /* operator-readable reason */
@@ -168,7 +169,8 @@ struct lobby_effect {
     enum lobby_deny deny;              /* REFUSE */
     bool is_moderator;                 /* presences: the subject is a lobby moderator */
     bool is_self;                      /* OCCUPANT_GONE, KICK: sent to the subject itself */
-    bool flag;                         /* NOTIFY_MAIN LOBBY-ENABLED: the new state */
+    bool flag;                         /* NOTIFY_MAIN LOBBY-ENABLED: the new state;
+                                          SELF_PRESENCE: the answer to the join itself */
     const char *event;                 /* NOTIFY_MAIN: "LOBBY-ACCESS-GRANTED" ...; static */
     char *room;                        /* lobby-room JID; main-room JID for NOTIFY_MAIN */
     char *to;                          /* full real JID of the recipient */

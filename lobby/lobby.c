@@ -304,12 +304,24 @@ static int push_refuse(struct lobby_actions *out, const struct lobby_knock *k,
         .to = k->real_jid, .nick = k->nick, .text = text });
 }
 
+/* A self-presence: 'first' marks the answer to the join (status 100 is
+ * sent then); a knocker's echo carries its display name and e-mail. */
 static int push_self(struct lobby_actions *out, const struct room *r,
                      const char *to, const char *nick, bool moderator)
 {
     return lobby_actions_push(out, &(struct lobby_effect_src){
         .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid, .to = to,
-        .nick = nick, .subject_jid = to, .is_moderator = moderator });
+        .nick = nick, .subject_jid = to, .is_moderator = moderator,
+        .flag = true });
+}
+
+static int push_self_waiter(struct lobby_actions *out, const struct room *r,
+                            const struct room_waiter *w, bool first)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid,
+        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
+        .name = w->name, .email = w->email, .flag = first });
 }
 
 static int push_waiter_to(struct lobby_actions *out, const struct room *r,
@@ -548,7 +560,7 @@ static int knock_new(const struct lobby *lb, struct room *r,
         errno = ENOMEM;
         return -1;
     }
-    if (push_self(out, r, w->real_jid, w->nick, false) != 0)
+    if (push_self_waiter(out, r, w, true) != 0)
         return -1;
     return push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);
 }
@@ -597,7 +609,7 @@ int lobby_on_knock_update(struct lobby *lb, const struct lobby_knock *k,
         return -1;
     }
     /* Echo the update to the knocker, as any MUC does. */
-    if (push_self(out, r, w->real_jid, w->nick, false) != 0 ||
+    if (push_self_waiter(out, r, w, false) != 0 ||
         push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE) != 0)
         return -1;
     return 1;
@@ -660,11 +672,12 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
     struct room_waiter *w;
     int n = 0;
 
-    if (r == NULL || !lobby_jid_split(invitee, &node, &domain, &res))
+    if (!lobby_jid_split(invitee, &node, &domain, &res))
         return 0;
     /* Only an owner of the main room may approve (stock Prosody: in a
-     * members-only room only admins and owners may invite). */
-    if (actor == NULL || !room_is_owner(r, actor)) {
+     * members-only room only admins and owners may invite). A room lobbyd
+     * does not know has no owner it could check. */
+    if (r == NULL || actor == NULL || !room_is_owner(r, actor)) {
         errno = EPERM;
         return -1;
     }

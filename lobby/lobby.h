@@ -63,7 +63,13 @@
  *
  * Password modes (lobby_config.password_mode) while the lobby is on:
  *  - bypass (stock, default): the right password lets the joiner in as a
- *    member without knocking; a wrong or missing one means knocking.
+ *    member without knocking; a wrong or missing one means knocking. Who
+ *    is let in past the lobby (owner or bypass token, service identity,
+ *    owner/admin affiliation, an admitted session) is also let in past the
+ *    password: the verdict says supply_password and the bridge puts the
+ *    room password into the join, since Prosody checks it on every join,
+ *    owners included. This holds with the lobby off too, so an owner token
+ *    always walks in.
  *  - also-required: the password is an extra gate. A join without the
  *    right password is refused with not-authorized before it can knock
  *    (so moderators never approve someone who cannot enter); with the

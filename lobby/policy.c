@@ -27,6 +27,7 @@
 struct policy_rule {
     const char *name;
     bool (*fires)(const struct policy_facts *f, struct lobby_verdict *out);
+    bool past_password;             /* an ALLOW by this rule also passes the room password */
 };
 
 static void verdict_text(struct lobby_verdict *out, const char *fmt, ...)
@@ -250,20 +251,27 @@ static bool rule_lobby(const struct policy_facts *f, struct lobby_verdict *out)
     return true;
 }
 
+/*
+ * past_password: who is let in by one of these rules is let in whatever the
+ * room password (the stock lobby supplies the password to approved members'
+ * joins; Prosody checks it on every join, owners included). Only in the
+ * default password mode: with also-required the password is a gate of its
+ * own, with ignored it is Prosody's business alone.
+ */
 static const struct policy_rule policy_rules[] = {
-    { "outcast", rule_outcast },
-    { "invalid-token", rule_invalid_token },
-    { "owner-claim", rule_owner_claim },
-    { "existing-affiliation", rule_existing_affiliation },
-    { "no-lobby", rule_no_lobby },
-    { "bypass-claim", rule_bypass_claim },
-    { "service-identity", rule_service_identity },
-    { "password-required", rule_password_required },
-    { "admitted-session", rule_admitted_session },
-    { "rejoin-window", rule_rejoin_window },
-    { "password-bypass", rule_password_bypass },
-    { "displayname-required", rule_displayname_required },
-    { "lobby", rule_lobby },
+    { "outcast", rule_outcast, false },
+    { "invalid-token", rule_invalid_token, false },
+    { "owner-claim", rule_owner_claim, true },
+    { "existing-affiliation", rule_existing_affiliation, true },
+    { "no-lobby", rule_no_lobby, false },
+    { "bypass-claim", rule_bypass_claim, true },
+    { "service-identity", rule_service_identity, true },
+    { "password-required", rule_password_required, false },
+    { "admitted-session", rule_admitted_session, true },
+    { "rejoin-window", rule_rejoin_window, true },
+    { "password-bypass", rule_password_bypass, false },
+    { "displayname-required", rule_displayname_required, false },
+    { "lobby", rule_lobby, false },
 };
 
 /* A refused token under the guest policy is worth a note on any verdict. */
@@ -294,5 +302,9 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
     }
     /* rule_lobby always fires, so the loop never runs off the end. */
     assert(i < sizeof(policy_rules) / sizeof(policy_rules[0]));
+    out->supply_password = out->action == LOBBY_ALLOW && policy_rules[i].past_password &&
+                           f->cfg->password_mode == LOBBY_PASSWORD_BYPASS &&
+                           (f->join->password == LOBBY_PW_MISSING ||
+                            f->join->password == LOBBY_PW_WRONG);
     note_guest_token(f, out);
 }

@@ -249,6 +249,15 @@ local function on_presence(event)
 					("could not set affiliation %s (%s)"):format(affiliation, tostring(condition)), reply);
 			end
 		end
+		if verdict.attr.password == "supply" and room and room:get_password() then
+			-- lobbyd lets this join past the room password (an owner, an approved guest);
+			-- mod_muc checks it on every join and strips the MUC <x> before storing presence.
+			local muc_x = stanza:get_child("x", xmlns_muc);
+			if muc_x then
+				muc_x:remove_children("password", xmlns_muc);
+				muc_x:text_tag("password", room:get_password(), { xmlns = xmlns_muc });
+			end
+		end
 		return; -- mod_muc's own checks (ban, members-only, password, nick) run as usual
 	elseif action == "lobby" then
 		local lobby_jid = verdict.attr.lobby or (jid.node(room_jid).."@"..component);

@@ -6,7 +6,7 @@
  *          session affiliation room-exists members-only password>
  *          [<display-name>…</display-name>] [<token>…</token>]</join></iq>
  *   out: <iq type='result'><verdict xmlns='urn:lobbyd:bridge:0' action
- *          [affiliation] rule [lobby] [type condition]>[text]</verdict></iq>
+ *          [affiliation] rule [lobby] [type condition] [password='supply']>[text]</verdict></iq>
  *   in:  <iq type='set'> with one of the main-room events (§2):
  *          <occupant room jid nick event affiliation/>, <lobby room actor enabled/>,
  *          <admit room actor><invitee jid/>…</admit>, <destroyed room/>
@@ -177,6 +177,8 @@ xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
         xmpp_stanza_set_attribute(el, "type", v->error_type);
     if (v->error_condition != NULL)
         xmpp_stanza_set_attribute(el, "condition", v->error_condition);
+    if (v->supply_password)
+        xmpp_stanza_set_attribute(el, "password", "supply");
     return iq;
 }
 

@@ -47,6 +47,7 @@ struct bridge_verdict {
     const char *error_type;     /* deny: e.g. "cancel"; NULL: bridge default */
     const char *error_condition;/* deny: e.g. "not-allowed" */
     const char *text;           /* reason shown to the user, NULL: none */
+    bool supply_password;       /* allow: put the room password into the join */
 };
 
 /*

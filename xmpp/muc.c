@@ -217,7 +217,7 @@ static xmpp_stanza_t *render_presence(xmpp_ctx_t *ctx, const struct lobby_effect
 
     add_identity_children(p, e);
     x = stanza_add(p, "x", NS_MUC_USER, NULL);
-    if (self)
+    if (self && e->flag)
         add_status(x, "100");
     if (e->is_moderator)
         add_item(x, "owner", "moderator", e->subject_jid);

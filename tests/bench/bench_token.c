@@ -37,6 +37,11 @@ static double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Rounds per line: ours and the raw operation alternate, and the best
+ * round of each counts, so that a burst of other load on the machine
+ * hits both sides alike instead of skewing the ratio. */
+#define BENCH_ROUNDS 5
+
 /* Runs 'fn' for 'seconds'; returns calls per second, or -1 on failure. */
 static double bench_rate(bench_fn fn, void *arg, double seconds)
 {
@@ -55,6 +60,26 @@ static double bench_rate(bench_fn fn, void *arg, double seconds)
     return (double)n / elapsed;
 }
 
+/* Alternates 'fn_a' and 'fn_b' for BENCH_ROUNDS rounds; stores the best
+ * rate of 'fn_a' in '*best_a' and returns the best rate of 'fn_b'. */
+static double bench_best(bench_fn fn_a, void *arg_a, double *best_a,
+                         bench_fn fn_b, void *arg_b, double seconds)
+{
+    double a, b, best_b = 0;
+    int i;
+
+    *best_a = 0;
+    for (i = 0; i < BENCH_ROUNDS; i++) {
+        a = bench_rate(fn_a, arg_a, seconds / BENCH_ROUNDS);
+        b = bench_rate(fn_b, arg_b, seconds / BENCH_ROUNDS);
+        if (a > *best_a)
+            *best_a = a;
+        if (b > best_b)
+            best_b = b;
+    }
+    return best_b;
+}
+
 struct verify_arg {
     const struct token_verifier *v;
     const char *token;
@@ -68,15 +93,15 @@ static int bench_verify(void *p)
     struct token_reason why;
     enum token_status st;
 
-    st = token_verify(a->v, a->token, a->len, "myroom", FIXTURE_NOW_S, &c,
-                      &why);
+    st =
+        token_verify(a->v, a->token, a->len, "myroom", FIXTURE_NOW_S, &c, &why);
     token_claims_clear(&c);
     return st == TOKEN_VALID ? 0 : -1;
 }
 
 /* The raw OpenSSL operations: a key parsed once, the same message. */
 struct raw_arg {
-    EVP_PKEY_CTX *ctx;          /* verify context, set up once; NULL for HMAC */
+    EVP_PKEY_CTX *ctx; /* verify context, set up once; NULL for HMAC */
     const unsigned char *secret;
     size_t secret_len;
     const unsigned char *msg, *sig;
@@ -89,8 +114,10 @@ static int bench_raw_hmac(void *p)
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
 
-    return HMAC(EVP_sha256(), a->secret, (int)a->secret_len, a->msg,
-                a->msg_len, mac, &len) != NULL ? 0 : -1;
+    return HMAC(EVP_sha256(), a->secret, (int)a->secret_len, a->msg, a->msg_len,
+                mac, &len) != NULL
+               ? 0
+               : -1;
 }
 
 /* As `openssl speed` does: one verify context, a precomputed digest. */
@@ -140,17 +167,18 @@ static const char payload[] =
     "{\"iss\":\"lobbyd-test\",\"aud\":\"jitsi\",\"sub\":\"meet.example.com\","
     "\"room\":\"myroom\",\"nbf\":1600000000,\"exp\":4102444800,\"context\":"
     "{\"user\":{\"id\":\"u-1\",\"name\":\"Ada\",\"email\":\"ada@example.com\","
-    "\"moderator\":true},\"group\":\"g1\",\"features\":{\"recording\":\"true\"}}}";
+    "\"moderator\":true},\"group\":\"g1\",\"features\":{\"recording\":\"true\"}"
+    "}}";
 
 static const struct {
     const char *name, *header, *alg, *key, *raw_name;
 } lines[] = {
     {"HS256", "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", "HS256",
      FIXTURE_KEYS "/hs.secret", "raw HMAC-SHA256 (OpenSSL)"},
-    {"RS256", "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"test-rsa\"}", "RS256",
-     FIXTURE_KEYS "/rsa2048.key", "raw RSA-2048 verify (EVP_PKEY)"},
-    {"ES256", "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"test-ec256\"}", "ES256",
-     FIXTURE_KEYS "/ec256.key", "raw ECDSA P-256 verify (EVP_PKEY)"},
+    {"RS256", "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"test-rsa\"}",
+     "RS256", FIXTURE_KEYS "/rsa2048.key", "raw RSA-2048 verify (EVP_PKEY)"},
+    {"ES256", "{\"alg\":\"ES256\",\"typ\":\"JWT\",\"kid\":\"test-ec256\"}",
+     "ES256", FIXTURE_KEYS "/ec256.key", "raw ECDSA P-256 verify (EVP_PKEY)"},
 };
 
 int main(void)
@@ -179,16 +207,16 @@ int main(void)
         fprintf(stderr, "bench_token: %s\n", why.text);
         return 1;
     }
-    printf("token verifications per second, one core, %.1f s per line\n",
-           seconds);
+    printf("token verifications per second, one core, best of %d rounds in "
+           "%.1f s per side\n", BENCH_ROUNDS, seconds);
     for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        if (fixture_token(lines[i].header, payload, lines[i].alg,
-                          lines[i].key, token, sizeof(token)) != 0)
+        if (fixture_token(lines[i].header, payload, lines[i].alg, lines[i].key,
+                          token, sizeof(token)) != 0)
             return 1;
         va.v = v;
         va.token = token;
         va.len = strlen(token);
-        ours = bench_rate(bench_verify, &va, seconds);
+        ours = 0;
 
         memset(&ra, 0, sizeof(ra));
         msg = strndup(token, (size_t)(strrchr(token, '.') - token));
@@ -201,12 +229,14 @@ int main(void)
         if (lines[i].alg[0] == 'H') {
             secret = fixture_read_file(lines[i].key, &slen);
             ra.secret = (const unsigned char *)secret;
-            ra.secret_len = slen - 1;   /* the trailing newline */
-            raw = bench_rate(bench_raw_hmac, &ra, seconds);
+            ra.secret_len = slen - 1; /* the trailing newline */
+            raw = bench_best(bench_verify, &va, &ours, bench_raw_hmac, &ra,
+                             seconds);
         } else {
             pkey = load_key(lines[i].key);
             ra.sig_len = sizeof(der);
-            if (pkey == NULL || sign_digest(pkey, digest, der, &ra.sig_len) != 0)
+            if (pkey == NULL ||
+                sign_digest(pkey, digest, der, &ra.sig_len) != 0)
                 return 1;
             ra.ctx = EVP_PKEY_CTX_new(pkey, NULL);
             if (ra.ctx == NULL || EVP_PKEY_verify_init(ra.ctx) != 1 ||
@@ -215,7 +245,8 @@ int main(void)
             ra.sig = der;
             ra.msg = digest;
             ra.msg_len = sizeof(digest);
-            raw = bench_rate(bench_raw_verify, &ra, seconds);
+            raw = bench_best(bench_verify, &va, &ours, bench_raw_verify, &ra,
+                             seconds);
             EVP_PKEY_CTX_free(ra.ctx);
             EVP_PKEY_free(pkey);
         }

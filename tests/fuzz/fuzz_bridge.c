@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (join == NULL && strcmp(xmpp_stanza_get_name(st), "join") == 0)
         join = st;
     if (join != NULL && bridge_parse_join(join, &j, why) == 0) {
-        struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick};
+        struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick,
+                                  j.members_only};
         xmpp_stanza_t *reply = bridge_verdict_reply(st, "lobby.meet.test", &v);
 
         xmpp_stanza_release(reply);

@@ -9,7 +9,7 @@
  *         signs with the test HS256 secret, so that the claim code behind
  *         the signature check is reached too.
  * Bit 1 of the first byte drops the room to check (room NULL).  The other
- * helpers that read outside input (base64url, UTF-8 lower-casing, room
+ * functions that read outside input (base64url, UTF-8 lower-casing, room
  * matching) get the raw bytes as well.
  */
 #include <stddef.h>
@@ -54,10 +54,9 @@ static void verify(const char *token, size_t len, const char *room)
     struct token_reason why;
     enum token_status st;
 
-    st = token_verify(verifier, token, len, room, FIXTURE_NOW_S, &claims,
-                      &why);
+    st = token_verify(verifier, token, len, room, FIXTURE_NOW_S, &claims, &why);
     if (st == TOKEN_VALID && claims.iss == NULL)
-        abort();    /* a valid token always has an accepted iss */
+        abort(); /* a valid token always has an accepted iss */
     if (strlen(why.text) >= sizeof(why.text))
         abort();
     token_claims_clear(&claims);

@@ -78,10 +78,11 @@ stack_stop_pid() {
 # prosody_start: start the stack's Prosody in the background and wait until its c2s, HTTP and
 # component ports accept connections.
 prosody_start() {
-    local c2s http comp pid
+    local c2s http comp pid offset
     c2s=$(stack_env_get C2S_PORT); http=$(stack_env_get HTTP_PORT); comp=$(stack_env_get COMPONENT_PORT)
     if pid=$(prosody_pid); then stack_die "Prosody already runs (pid $pid)"; fi
     rm -f "$PROSODY_PID_FILE"
+    offset=$(stack_size "$PROSODY_LOG")
     prosody -F --config "$PROSODY_CFG" </dev/null >>"$STACK_DIR/prosody.stdout" 2>&1 &
     pid=$!
     echo "$pid" >"$PROSODY_PID_FILE"
@@ -91,9 +92,10 @@ prosody_start() {
             stack_die "Prosody (pid $pid) did not start listening on port $port"
         fi
     done
-    # A module that fails to load leaves Prosody running without it: refuse such a stack.
-    if grep -q "Error initializing module 'lobbyd_bridge'" "$PROSODY_LOG" ||
-        ! grep -q "lobbyd_bridge.*Joins to .* wait for lobbyd" "$PROSODY_LOG"; then
+    # A module that fails to load leaves Prosody running without it: refuse such a stack. The
+    # listeners can be up before the MUC component has loaded its modules, so wait for the line.
+    if ! stack_wait_log "$PROSODY_LOG" "$offset" "lobbyd_bridge.*Joins to .* wait for lobbyd" 20 "$pid" ||
+        tail -c "+$((offset + 1))" "$PROSODY_LOG" | grep -q "Error initializing module 'lobbyd_bridge'"; then
         grep -A3 "lobbyd_bridge" "$PROSODY_LOG" | tail -n 20 >&2 || true
         stack_die "the bridge did not load on the MUC host (see $PROSODY_LOG)"
     fi

@@ -1,8 +1,8 @@
 /*
- * tests/unit/jwt/test_claims.c - the pure helpers of jwt/: locale-free
+ * tests/unit/jwt/test_claims.c - the small pure functions of jwt/: locale-free
  * lower-casing and room matching (jwt/claims.c), base64url, reason quoting
  * and fingerprints (jwt/token.c), algorithm lists (jwt/keys.c).  One table
- * per helper; each row is named and a failure prints the row's name and
+ * per function; each row is named and a failure prints the row's name and
  * what it got.
  */
 #include <setjmp.h>
@@ -21,13 +21,25 @@
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
 static const struct {
-    const char *name, *in, *out;    /* out NULL: must be refused */
+    const char *name, *in, *out; /* out NULL: must be refused */
 } lower_rows[] = {
     {"ascii", "MyRoom-42", "myroom-42"},
-    {"latin-1 accents", "\xc3\x89" "COLE \xc3\x80 \xc3\x9e", "\xc3\xa9" "cole \xc3\xa0 \xc3\xbe"},
+    {"latin-1 accents",
+     "\xc3\x89"
+     "COLE \xc3\x80 \xc3\x9e",
+     "\xc3\xa9"
+     "cole \xc3\xa0 \xc3\xbe"},
     {"latin-1 multiplication sign kept", "\xc3\x97", "\xc3\x97"},
-    {"latin-1 sharp s kept", "stra\xc3\x9f" "e", "stra\xc3\x9f" "e"},
-    {"latin ext-a L stroke", "\xc5\x81\xc3\xb3" "d\xc5\xba", "\xc5\x82\xc3\xb3" "d\xc5\xba"},
+    {"latin-1 sharp s kept",
+     "stra\xc3\x9f"
+     "e",
+     "stra\xc3\x9f"
+     "e"},
+    {"latin ext-a L stroke",
+     "\xc5\x81\xc3\xb3"
+     "d\xc5\xba",
+     "\xc5\x82\xc3\xb3"
+     "d\xc5\xba"},
     {"latin ext-a Z caron (odd upper)", "\xc5\xbd", "\xc5\xbe"},
     {"latin ext-a N acute (odd upper)", "\xc5\x83", "\xc5\x84"},
     {"latin ext-a dotted capital I", "\xc4\xb0stanbul", "istanbul"},
@@ -35,8 +47,10 @@ static const struct {
     {"latin ext-b S comma", "\xc8\x98", "\xc8\x99"},
     {"latin ext-add. capital sharp s", "\xe1\xba\x9e", "\xc3\x9f"},
     {"latin ext-add. A dot below", "\xe1\xba\xa0", "\xe1\xba\xa1"},
-    {"greek", "\xce\xa9\xce\x9c\xce\x95\xce\x93\xce\x91", "\xcf\x89\xce\xbc\xce\xb5\xce\xb3\xce\xb1"},
-    {"greek tonos", "\xce\x86\xce\x88\xce\x8c\xce\x8f", "\xce\xac\xce\xad\xcf\x8c\xcf\x8e"},
+    {"greek", "\xce\xa9\xce\x9c\xce\x95\xce\x93\xce\x91",
+     "\xcf\x89\xce\xbc\xce\xb5\xce\xb3\xce\xb1"},
+    {"greek tonos", "\xce\x86\xce\x88\xce\x8c\xce\x8f",
+     "\xce\xac\xce\xad\xcf\x8c\xcf\x8e"},
     {"cyrillic", "\xd0\x96\xd0\xa3\xd0\x9a", "\xd0\xb6\xd1\x83\xd0\xba"},
     {"cyrillic io and je", "\xd0\x81\xd0\x88", "\xd1\x91\xd1\x98"},
     {"cyrillic ext. palochka", "\xd3\x80", "\xd3\x8f"},
@@ -75,8 +89,14 @@ static const struct {
 } room_rows[] = {
     {"equal", "myroom", "myroom", true},
     {"claim upper case", "MyRoom", "myroom", true},
-    {"unicode case", "\xc3\x89" "cole", "\xc3\xa9" "cole", true},
-    {"cyrillic case", "\xd0\x96\xd1\x83\xd0\xba", "\xd0\xb6\xd1\x83\xd0\xba", true},
+    {"unicode case",
+     "\xc3\x89"
+     "cole",
+     "\xc3\xa9"
+     "cole",
+     true},
+    {"cyrillic case", "\xd0\x96\xd1\x83\xd0\xba", "\xd0\xb6\xd1\x83\xd0\xba",
+     true},
     {"prefix is not a match", "myroom", "myroom2", false},
     {"suffix is not a match", "room", "myroom", false},
     {"empty claim", "", "myroom", false},
@@ -84,7 +104,8 @@ static const struct {
     {"tenant room, full claim", "[ACME]MyRoom", "[acme]myroom", true},
     {"tenant room, other name", "other", "[acme]myroom", false},
     {"wildcard is not special here", "*", "myroom", false},
-    {"invalid utf-8 room never matches", "my\xc0\xafroom", "my\xc0\xafroom", false},
+    {"invalid utf-8 room never matches", "my\xc0\xafroom", "my\xc0\xafroom",
+     false},
 };
 
 static void test_room_matches(void **state)
@@ -96,12 +117,13 @@ static void test_room_matches(void **state)
     for (i = 0; i < ROWS(room_rows); i++) {
         got = claims_room_matches(room_rows[i].claim, room_rows[i].room);
         if (got != room_rows[i].match)
-            fail_msg("%s: got %s", room_rows[i].name, got ? "match" : "no match");
+            fail_msg("%s: got %s", room_rows[i].name,
+                     got ? "match" : "no match");
     }
 }
 
 static const struct {
-    const char *name, *in, *out;    /* out NULL: must be refused */
+    const char *name, *in, *out; /* out NULL: must be refused */
 } b64_rows[] = {
     {"empty", "", ""},
     {"one byte", "QQ", "A"},
@@ -140,8 +162,8 @@ static void test_b64url(void **state)
     }
     /* A destination one byte too small is refused, not overrun. */
     assert_int_equal(token_b64url_decode("QUJD", 4, out, 2, &len), -1);
-    assert_int_equal(token_b64url_encode((const unsigned char *)"ABC", 3, back,
-                                         4), -1);
+    assert_int_equal(
+        token_b64url_encode((const unsigned char *)"ABC", 3, back, 4), -1);
 }
 
 static void test_reason_quote(void **state)
@@ -186,16 +208,18 @@ static void test_fingerprint(void **state)
 
 static const struct {
     const char *name, *list;
-    unsigned allowed, mask;         /* mask 0: must be refused */
+    unsigned allowed, mask; /* mask 0: must be refused */
     const char *reason;
 } alg_rows[] = {
     {"default hs", "HS256,HS384,HS512", KEYS_ALGS_HS, KEYS_ALGS_HS, ""},
     {"spaces", " HS256 , HS512 ", KEYS_ALGS_HS,
      KEYS_ALG_BIT(KEYS_ALG_HS256) | KEYS_ALG_BIT(KEYS_ALG_HS512), ""},
-    {"none refused", "HS256,none", KEYS_ALGS_HS, 0, "alg \"none\" is never accepted"},
+    {"none refused", "HS256,none", KEYS_ALGS_HS, 0,
+     "alg \"none\" is never accepted"},
     {"NONE refused", "NONE", KEYS_ALGS_HS, 0, "alg \"none\" is never accepted"},
     {"rs in hs list", "RS256", KEYS_ALGS_HS, 0, "does not belong here"},
-    {"hs in asym list", "ES256,HS256", KEYS_ALGS_RS | KEYS_ALGS_ES, 0, "does not belong here"},
+    {"hs in asym list", "ES256,HS256", KEYS_ALGS_RS | KEYS_ALGS_ES, 0,
+     "does not belong here"},
     {"unknown", "PS256", KEYS_ALGS_RS, 0, "unknown algorithm \"PS256\""},
     {"lower case", "rs256", KEYS_ALGS_RS, 0, "unknown algorithm \"rs256\""},
     {"empty entry", "RS256,,RS384", KEYS_ALGS_RS, 0, "empty algorithm name"},
@@ -245,14 +269,11 @@ static void test_lists(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_lower),
-        cmocka_unit_test(test_room_matches),
-        cmocka_unit_test(test_b64url),
-        cmocka_unit_test(test_reason_quote),
-        cmocka_unit_test(test_fingerprint),
-        cmocka_unit_test(test_alg_lists),
+        cmocka_unit_test(test_utf8_lower),  cmocka_unit_test(test_room_matches),
+        cmocka_unit_test(test_b64url),      cmocka_unit_test(test_reason_quote),
+        cmocka_unit_test(test_fingerprint), cmocka_unit_test(test_alg_lists),
         cmocka_unit_test(test_lists),
     };
 
-    return cmocka_run_group_tests_name("jwt helpers", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("jwt text functions", tests, NULL, NULL);
 }

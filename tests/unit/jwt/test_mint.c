@@ -24,28 +24,33 @@
 
 static const struct {
     const char *name;
-    const char *mint_key;       /* copied to the temp dir as the mint key */
+    const char *mint_key; /* copied to the temp dir as the mint key */
     const char *kid, *alg;
     bool moderator, bypass;
-    const char *expect_alg;     /* NULL: minting must be refused */
+    const char *expect_alg; /* NULL: minting must be refused */
     const char *reason;
 } rows[] = {
     {"hs256 by default", NULL, NULL, NULL, true, false, "HS256", ""},
     {"hs384", NULL, NULL, "HS384", false, true, "HS384", ""},
     {"hs512", NULL, NULL, "HS512", false, false, "HS512", ""},
-    {"rs256 by key type", "rsa2048.key", "test-rsa", NULL, true, true, "RS256", ""},
+    {"rs256 by key type", "rsa2048.key", "test-rsa", NULL, true, true, "RS256",
+     ""},
     {"rs512", "rsa2048.key", "test-rsa", "RS512", false, false, "RS512", ""},
-    {"es256 by key type", "ec256.key", "test-ec256", NULL, true, false, "ES256", ""},
-    {"es384 by key type", "ec384.key", "test-ec384", NULL, false, true, "ES384", ""},
+    {"es256 by key type", "ec256.key", "test-ec256", NULL, true, false, "ES256",
+     ""},
+    {"es384 by key type", "ec384.key", "test-ec384", NULL, false, true, "ES384",
+     ""},
     {"rs alg with the shared secret", NULL, NULL, "RS256", false, false, NULL,
      "alg RS256 does not fit the shared secret (allowed: HS256, HS384, HS512)"},
-    {"hs alg with a private key", "rsa2048.key", "test-rsa", "HS256", false, false, NULL,
+    {"hs alg with a private key", "rsa2048.key", "test-rsa", "HS256", false,
+     false, NULL,
      "alg HS256 does not fit the private key (allowed: RS256, RS384, RS512)"},
-    {"es384 with a p-256 key", "ec256.key", "test-ec256", "ES384", false, false, NULL,
-     "alg ES384 does not fit the private key (allowed: ES256)"},
-    {"alg none", NULL, NULL, "none", false, false, NULL, "unknown alg \"none\""},
-    {"public key as mint key", "rsa2048.pub", "test-rsa", NULL, false, false, NULL,
-     "not a PEM private key"},
+    {"es384 with a p-256 key", "ec256.key", "test-ec256", "ES384", false, false,
+     NULL, "alg ES384 does not fit the private key (allowed: ES256)"},
+    {"alg none", NULL, NULL, "none", false, false, NULL,
+     "unknown alg \"none\""},
+    {"public key as mint key", "rsa2048.pub", "test-rsa", NULL, false, false,
+     NULL, "not a PEM private key"},
     {"ed25519 mint key", "ed25519.key", "k", NULL, false, false, NULL,
      "RSA or EC P-256/P-384 private keys only"},
 };
@@ -113,8 +118,8 @@ static void test_mint_rows(void **state)
         }
         token_claims_clear(&c);
         /* One second later the minted token has expired (leeway 5 s). */
-        st = token_verify(v, token, strlen(token), "myroom",
-                          FIXTURE_NOW_S + 65, &c, &why);
+        st = token_verify(v, token, strlen(token), "myroom", FIXTURE_NOW_S + 65,
+                          &c, &why);
         if (st != TOKEN_REFUSED || strstr(why.text, "expired") == NULL) {
             print_error("%s: after ttl: %s \"%s\"\n", rows[i].name,
                         token_status_name(st), why.text);
@@ -183,8 +188,9 @@ static void test_mint_defaults(void **state)
     assert_int_equal(mint_token(&f.cfg, &req, &token, &why), 0);
     v = token_verifier_new(&f.cfg, &why);
     assert_non_null(v);
-    assert_int_equal(token_verify(v, token, strlen(token), NULL, FIXTURE_NOW_S,
-                                  &c, &why), TOKEN_VALID);
+    assert_int_equal(
+        token_verify(v, token, strlen(token), NULL, FIXTURE_NOW_S, &c, &why),
+        TOKEN_VALID);
     assert_string_equal(c.iss, "issuer-two");
     assert_string_equal(c.aud, "jitsi");
     assert_string_equal(c.sub, "meet.example.com");

@@ -57,6 +57,7 @@ struct policy_case {
     enum lobby_deny deny;              /* checked for DENY only */
     const char *lobby_jid;             /* checked when not NULL */
     const char *text_has;              /* substring, checked when not NULL */
+    bool supply;                       /* expected supply_password */
 };
 
 static const struct policy_case cases[] = {
@@ -101,6 +102,31 @@ static const struct policy_case cases[] = {
     { .name = "invalid token, guest policy, lobby off",
       .token = LOBBY_TOKEN_INVALID, .lobby_off = true, .action = LOBBY_ALLOW,
       .rule = "no-lobby", .text_has = "treated as guest" },
+
+    /* supply_password: who walks past the lobby walks past the password */
+    { .name = "owner token, password missing: supplied", .token = LOBBY_TOKEN_VALID,
+      .token_owner = true, .pw = LOBBY_PW_MISSING, .action = LOBBY_ALLOW,
+      .grant = LOBBY_AFF_OWNER, .rule = "owner-claim", .supply = true },
+    { .name = "owner token, lobby off, password wrong: supplied", .token = LOBBY_TOKEN_VALID,
+      .token_owner = true, .lobby_off = true, .pw = LOBBY_PW_WRONG, .action = LOBBY_ALLOW,
+      .grant = LOBBY_AFF_OWNER, .rule = "owner-claim", .supply = true },
+    { .name = "owner token, right password: nothing to supply", .token = LOBBY_TOKEN_VALID,
+      .token_owner = true, .pw = LOBBY_PW_OK, .action = LOBBY_ALLOW,
+      .grant = LOBBY_AFF_OWNER, .rule = "owner-claim" },
+    { .name = "owner token, also-required: not supplied", .pw_mode = LOBBY_PASSWORD_ALSO_REQUIRED,
+      .token = LOBBY_TOKEN_VALID, .token_owner = true, .pw = LOBBY_PW_MISSING,
+      .action = LOBBY_ALLOW, .grant = LOBBY_AFF_OWNER, .rule = "owner-claim" },
+    { .name = "owner token, ignored: not supplied", .pw_mode = LOBBY_PASSWORD_IGNORED,
+      .token = LOBBY_TOKEN_VALID, .token_owner = true, .pw = LOBBY_PW_MISSING,
+      .action = LOBBY_ALLOW, .grant = LOBBY_AFF_OWNER, .rule = "owner-claim" },
+    { .name = "admitted session, password missing: supplied", .pw = LOBBY_PW_MISSING,
+      .admission = POLICY_ADMISSION_SESSION, .action = LOBBY_ALLOW,
+      .grant = LOBBY_AFF_MEMBER, .rule = "admitted-session", .supply = true },
+    { .name = "bypass token, password missing: supplied", .pw = LOBBY_PW_MISSING,
+      .token = LOBBY_TOKEN_VALID, .token_bypass = true, .action = LOBBY_ALLOW,
+      .grant = LOBBY_AFF_MEMBER, .rule = "bypass-claim", .supply = true },
+    { .name = "lobby off, guest, password missing: Prosody decides", .lobby_off = true,
+      .pw = LOBBY_PW_MISSING, .action = LOBBY_ALLOW, .rule = "no-lobby" },
 
     /* 3. owner claim: always in, as owner, never asked for a name */
     { .name = "owner token, lobby on", .token = LOBBY_TOKEN_VALID,
@@ -260,7 +286,7 @@ static const struct policy_case cases[] = {
     { .name = "admitted session, wrong password, bypass mode",
       .admission = POLICY_ADMISSION_SESSION, .pw = LOBBY_PW_WRONG,
       .action = LOBBY_ALLOW, .grant = LOBBY_AFF_MEMBER,
-      .rule = "admitted-session" },
+      .rule = "admitted-session", .supply = true },
     { .name = "rejoin within the window", .admission = POLICY_ADMISSION_REJOIN,
       .rejoin_window_ms = 60000, .away_ms = 12000, .action = LOBBY_ALLOW,
       .grant = LOBBY_AFF_MEMBER, .rule = "rejoin-window",
@@ -369,6 +395,8 @@ static bool case_matches(const struct policy_case *c,
         return false;
     if (v->text[0] == '\0')
         return false;
+    if (v->supply_password != c->supply)
+        return false;
     return true;
 }
 
@@ -394,13 +422,13 @@ static void test_policy_table(void **state)
             continue;
         failed++;
         print_error("FAIL \"%s\": got %s affiliation=%s deny=%d rule=%s "
-                    "lobby_jid=\"%s\" text=\"%s\"; want %s affiliation=%s "
-                    "rule=%s text~\"%s\"\n", c->name, lobby_action_name(v.action),
+                    "lobby_jid=\"%s\" text=\"%s\" supply=%d; want %s affiliation=%s "
+                    "rule=%s text~\"%s\" supply=%d\n", c->name, lobby_action_name(v.action),
                     lobby_affiliation_name(v.affiliation), (int)v.deny,
                     v.rule != NULL ? v.rule : "(null)", v.lobby_jid, v.text,
-                    lobby_action_name(c->action),
+                    (int)v.supply_password, lobby_action_name(c->action),
                     lobby_affiliation_name(c->grant), c->rule,
-                    c->text_has != NULL ? c->text_has : "");
+                    c->text_has != NULL ? c->text_has : "", (int)c->supply);
     }
     assert_int_equal(failed, 0);
 }

@@ -251,6 +251,9 @@ static void test_effect_details(void **state)
     assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), -1);
     assert_int_equal(errno, EPERM);
     assert_int_equal(a.n, 0);
+    /* ... and a room lobbyd does not know has no owner to check. */
+    assert_int_equal(lobby_on_admit(lb, "other@conference.meet.test", GUEST, OWNER, 2, &a), -1);
+    assert_int_equal(errno, EPERM);
     assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), 1);
     assert_string_equal(a.v[0].text, LOBBY "/aaaa");

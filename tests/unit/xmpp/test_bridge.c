@@ -203,17 +203,19 @@ static void test_parse_oversized_token(void **state)
 struct render_case {
     const char *name;
     struct bridge_verdict v;
-    const char *attrs[6];
+    const char *attrs[7];
     const char *text;
 };
 
 static const struct render_case render_cases[] = {
-    {"allow as owner", {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL},
+    {"allow as owner", {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL, false},
      {"action=allow", "rule=owner-claim", "affiliation=owner", NULL}, NULL},
-    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL},
+    {"allow past the password", {"allow", "member", "admitted-session", NULL, NULL, NULL, NULL, true},
+     {"action=allow", "rule=admitted-session", "affiliation=member", "password=supply", NULL}, NULL},
+    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL, false},
      {"action=lobby", "rule=lobby", "lobby=r@lobby.meet.test", NULL}, NULL},
     {"deny with text",
-     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>"},
+     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>", false},
      {"action=deny", "rule=invalid-token", "type=cancel", "condition=not-allowed", NULL},
      "aud \"x\" <no>"},
 };
@@ -221,7 +223,7 @@ static const struct render_case render_cases[] = {
 static void check_render(const struct render_case *c, xmpp_stanza_t *reply)
 {
     static const char *const all[] = {"action", "rule", "affiliation", "lobby", "type",
-                                      "condition"};
+                                      "condition", "password"};
     xmpp_stanza_t *v = xmpp_stanza_get_child_by_ns(reply, "urn:lobbyd:bridge:0");
     char *text;
 

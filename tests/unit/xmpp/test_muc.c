@@ -158,7 +158,7 @@ static void test_render_presences(void **state)
 {
     struct lobby_effect self = {.kind = LOBBY_DO_SELF_PRESENCE, .room = "r@lobby.meet.test",
                                 .to = "g1@meet.test/res1", .nick = "9f8e7d6c",
-                                .subject_jid = "g1@meet.test/res1"};
+                                .subject_jid = "g1@meet.test/res1", .flag = true};
     struct lobby_effect knock = {.kind = LOBBY_DO_OCCUPANT_PRESENCE, .room = "r@lobby.meet.test",
                                  .to = "o@meet.test/r2", .nick = "9f8e7d6c",
                                  .subject_jid = "g1@meet.test/res1", .name = "Guest One",
@@ -185,6 +185,15 @@ static void test_render_presences(void **state)
     assert_string_equal(attr_at(p, "x/item", "jid"), "g1@meet.test/res1");
     assert_int_equal(count_status(p, "110"), 1);
     assert_int_equal(count_status(p, "100"), 1);
+    xmpp_stanza_release(p);
+    /* the echo of a later presence: no 100, but the knocker's own name and e-mail */
+    self.flag = false;
+    self.name = "Guest One";
+    self.email = "g1@example.org";
+    p = muc_render_effect(ctx, &self, "conference.meet.test", "1");
+    assert_int_equal(count_status(p, "110"), 1);
+    assert_int_equal(count_status(p, "100"), 0);
+    assert_non_null(xmpp_stanza_get_child_by_name(p, "email"));
     xmpp_stanza_release(p);
 
     p = muc_render_effect(ctx, &knock, "conference.meet.test", "1");
