@@ -50,7 +50,7 @@ LIBXMPP  = $(BUILD)/libxmpp.a
 LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
-.PHONY: all test check integration asan valgrind fuzz bench lint install uninstall clean \
+.PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
         stack stack-down demo deps
 all: $(LOBBYD)
 
@@ -102,6 +102,10 @@ $(UNIT_COMP): $(BUILD)/tests/unit/component/%: $(BUILD)/tests/unit/component/%.o
 test: $(UNIT_BINS) $(LOBBYD)
 	$(Q)RESULTS_DIR=$(BUILD)/test-results bash tests/run-unit $(UNIT_BINS)
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/docs-check
+
+# The unmodified Jitsi client library in headless Chromium against the real stack.
+e2e: $(LOBBYD)
+	$(Q)LOBBYD=$(abspath $(LOBBYD)) RESULTS_DIR=$(abspath $(BUILD))/test-results bash tests/e2e/run
 
 # Integration tests on the real stack (Prosody + bridge + lobbyd + WebSocket clients).
 integration: $(LOBBYD)

@@ -187,12 +187,12 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(d->last.text, qtext, sizeof(qtext)));
 }
 
-/* A lobby call returned -1. EPERM and ENOSPC are refusals the caller
- * reports; anything else (out of memory) is fatal, as everywhere in the
+/* A lobby call returned -1. EPERM, ENOSPC and ENOENT are refusals the
+ * caller reports; anything else (out of memory) is fatal, as everywhere in the
  * daemon: systemd restarts it. */
 static int lobby_failed(const char *what)
 {
-    if (errno == EPERM || errno == ENOSPC)
+    if (errno == EPERM || errno == ENOSPC || errno == ENOENT)
         return -1;
     fatal("lobby: %s failed", what);
 }
@@ -304,6 +304,15 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
         break;
     case MUC_REQ_LEAVE:
         rc = lobby_on_leave(d->lobby, rq->lobby_room, rq->real_jid, &d->actions);
+        break;
+    case MUC_REQ_MESSAGE:
+        rc = lobby_on_message(d->lobby, rq->lobby_room, rq->real_jid,
+                              rq->nick[0] != '\0' ? rq->nick : NULL, &d->actions);
+        if (rc == -1 && (errno == EPERM || errno == ENOENT)) {
+            log_debug("muc: room=%s refused a message from %s to \"%s\": %s", rq->lobby_room,
+                      rq->real_jid, rq->nick, errno == EPERM ? "not allowed" : "no such occupant");
+            return -1;
+        }
         break;
     case MUC_REQ_KICK:
         rc = lobby_on_deny(d->lobby, rq->lobby_room, rq->nick, rq->real_jid,

@@ -157,7 +157,8 @@ enum lobby_effect_kind {
     LOBBY_DO_OCCUPANT_GONE,            /* tell 'to' that 'nick' left 'room'; is_self: 'to' is 'nick' */
     LOBBY_DO_KICK,                     /* 'nick' was kicked (307) by 'actor' with reason 'text'; sent to 'to' */
     LOBBY_DO_DESTROY,                  /* 'room' is gone for 'to'; newjid: where to go (or NULL); text: reason */
-    LOBBY_DO_NOTIFY_MAIN               /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
+    LOBBY_DO_NOTIFY_MAIN,              /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
+    LOBBY_DO_RELAY                     /* pass the message being handled to 'to', from 'room'/'nick' */
 };
 
 /*

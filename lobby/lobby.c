@@ -7,7 +7,9 @@
  * where a decision is needed, and records the outcome.
  *
  * Deliberately not here: rule logic (policy.c), per-room bookkeeping
- * (room.c), I/O, logging and the clock; now_ms comes from the caller.
+ * (room.c), the lobby room's own events (knock.c), the effects they
+ * produce (effects.c), I/O, logging and the clock; now_ms comes from the
+ * caller.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,14 +23,8 @@
 #include "lobby/lobby.h"
 #include "lobby/policy.h"
 #include "lobby/room.h"
-
-struct lobby {
-    struct lobby_config cfg;           /* strings below are owned copies */
-    char *lobby_domain;
-    char **service_jids;
-    struct lobby_hash rooms;           /* struct room by node */
-    struct room_timers timers;
-};
+#include "lobby/effects.h"
+#include "lobby/lobby_internal.h"
 
 static void room_drain(struct lobby_hnode *n, void *arg)
 {
@@ -164,7 +160,7 @@ static struct room *room_by_node(const struct lobby *lb,
 }
 
 /* The state of main room 'jid', or NULL if lobbyd keeps none. */
-static struct room *room_main(const struct lobby *lb, const char *jid)
+struct room *lobby_find_main(const struct lobby *lb, const char *jid)
 {
     struct lobby_jid_span node;
     struct room *r;
@@ -178,7 +174,7 @@ static struct room *room_main(const struct lobby *lb, const char *jid)
 }
 
 /* The state behind lobby room 'jid', or NULL. */
-static struct room *room_lobby(const struct lobby *lb, const char *jid)
+struct room *lobby_find_lobby(const struct lobby *lb, const char *jid)
 {
     struct lobby_jid_span node;
 
@@ -188,10 +184,10 @@ static struct room *room_lobby(const struct lobby *lb, const char *jid)
 }
 
 /* The state of main room 'jid', created if needed; NULL with errno set. */
-static struct room *room_get(struct lobby *lb, const char *jid)
+struct room *lobby_find_or_add(struct lobby *lb, const char *jid)
 {
     struct lobby_jid_span node;
-    struct room *r = room_main(lb, jid);
+    struct room *r = lobby_find_main(lb, jid);
 
     if (r != NULL)
         return r;
@@ -212,6 +208,7 @@ static struct room *room_get(struct lobby *lb, const char *jid)
                       lobby_hash_key(&lb->rooms, node.p, node.len));
     return r;
 }
+
 
 /* ---- main-room joins ---- */
 
@@ -256,7 +253,7 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         return 0;
     if (v->action == LOBBY_ALLOW && join->real_jid == NULL)
         return 0;
-    r = room_get(lb, join->room);
+    r = lobby_find_or_add(lb, join->room);
     if (r == NULL)
         return errno == ENOMEM ? -1 : 0;
     if (v->action == LOBBY_KNOCK) {
@@ -285,7 +282,7 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
         verdict_internal_error(out, EINVAL);
         return -1;
     }
-    join_admission(room_main(lb, join->room), join->real_jid, now_ms, &f);
+    join_admission(lobby_find_main(lb, join->room), join->real_jid, now_ms, &f);
     policy_decide(&f, out);
     if (join_record(lb, join, out, now_ms) != 0) {
         verdict_internal_error(out, ENOMEM);
@@ -294,99 +291,12 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
     return 0;
 }
 
-/* ---- lobby-room effects ---- */
-
-static int push_refuse(struct lobby_actions *out, const struct lobby_knock *k,
-                       enum lobby_deny deny, const char *text)
-{
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_REFUSE, .deny = deny, .room = k->lobby_room,
-        .to = k->real_jid, .nick = k->nick, .text = text });
-}
-
-/* A self-presence: 'first' marks the answer to the join (status 100 is
- * sent then); a knocker's echo carries its display name and e-mail. */
-static int push_self(struct lobby_actions *out, const struct room *r,
-                     const char *to, const char *nick, bool moderator)
-{
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid, .to = to,
-        .nick = nick, .subject_jid = to, .is_moderator = moderator,
-        .flag = true });
-}
-
-static int push_self_waiter(struct lobby_actions *out, const struct room *r,
-                            const struct room_waiter *w, bool first)
-{
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid,
-        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
-        .name = w->name, .email = w->email, .flag = first });
-}
-
-static int push_waiter_to(struct lobby_actions *out, const struct room *r,
-                          const struct room_waiter *w, const char *to)
-{
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_OCCUPANT_PRESENCE, .room = r->lobby_jid, .to = to,
-        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
-        .email = w->email });
-}
-
-/* Show 'w' (or its departure) to every moderator of the lobby room. */
-static int push_to_moderators(struct lobby_actions *out, const struct room *r,
-                              const struct room_waiter *w,
-                              enum lobby_effect_kind kind)
-{
-    const struct room_moderator *m;
-
-    TAILQ_FOREACH(m, &r->moderators, link) {
-        if (kind == LOBBY_DO_OCCUPANT_PRESENCE) {
-            if (push_waiter_to(out, r, w, m->real_jid) != 0)
-                return -1;
-        } else if (lobby_actions_push(out, &(struct lobby_effect_src){
-                       .kind = kind, .room = r->lobby_jid, .to = m->real_jid,
-                       .nick = w->nick, .subject_jid = w->real_jid,
-                       .name = w->name }) != 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int push_destroy(struct lobby_actions *out, const struct room *r,
-                        const char *to, const char *nick, bool to_main)
-{
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = to,
-        .nick = nick, .newjid = to_main ? r->jid : NULL,
-        .text = to_main ? "Lobby room closed." : "Main room destroyed." });
-}
-
-/* lobby-notify about waiter 'w' in the main room. */
-static int push_notify(struct lobby_actions *out, const struct room *r,
-                       const struct room_waiter *w, const char *event,
-                       const char *actor)
-{
-    char occupant[LOBBY_JID_MAX];
-    int n;
-
-    n = snprintf(occupant, sizeof(occupant), "%s/%s", r->lobby_jid, w->nick);
-    if (n < 0 || (size_t)n >= sizeof(occupant)) {
-        errno = E2BIG;
-        return -1;
-    }
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_NOTIFY_MAIN, .event = event, .room = r->jid,
-        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
-        .actor = actor, .text = occupant });
-}
 /* ---- lobby on and off ---- */
 
 int lobby_on_enable(struct lobby *lb, const char *room, const char *actor,
                     uint64_t now_ms, struct lobby_actions *out)
 {
-    struct room *r = room_get(lb, room);
+    struct room *r = lobby_find_or_add(lb, room);
 
     (void)now_ms;
     if (r == NULL)
@@ -408,7 +318,7 @@ static int lobby_empty(struct lobby *lb, struct room *r, bool to_main,
     int n = 0;
 
     while ((w = TAILQ_FIRST(&r->queue)) != NULL) {
-        if (push_destroy(out, r, w->real_jid, w->nick, to_main) != 0)
+        if (effect_destroy(out, r, w->real_jid, w->nick, to_main) != 0)
             return -1;
         /* The released knocker walks in even if the lobby comes back. */
         if (to_main && room_admission_put(r, w->real_jid, w->session,
@@ -420,7 +330,7 @@ static int lobby_empty(struct lobby *lb, struct room *r, bool to_main,
         n++;
     }
     while ((m = TAILQ_FIRST(&r->moderators)) != NULL) {
-        if (push_destroy(out, r, m->real_jid, m->nick, to_main) != 0)
+        if (effect_destroy(out, r, m->real_jid, m->nick, to_main) != 0)
             return -1;
         room_moderator_remove(r, m);
     }
@@ -431,7 +341,7 @@ static int lobby_empty(struct lobby *lb, struct room *r, bool to_main,
 int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
                      uint64_t now_ms, struct lobby_actions *out)
 {
-    struct room *r = room_main(lb, room);
+    struct room *r = lobby_find_main(lb, room);
     int n;
 
     if (r == NULL || !r->enabled)
@@ -450,7 +360,7 @@ int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
 int lobby_on_room_destroyed(struct lobby *lb, const char *room,
                             struct lobby_actions *out)
 {
-    struct room *r = room_main(lb, room);
+    struct room *r = lobby_find_main(lb, room);
     size_t told;
     int n;
 
@@ -461,190 +371,6 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
     lobby_hash_remove(&lb->rooms, &r->by_node);
     room_free(r);
     return n < 0 ? -1 : (int)told;
-}
-
-/* ---- knocking ---- */
-
-/* Why 'k' breaks a limit, or NULL. */
-static const char *knock_problem(const struct lobby_knock *k)
-{
-    struct lobby_jid_span node, domain, res;
-
-    if (!lobby_jid_split(k->real_jid, &node, &domain, &res) || res.len == 0)
-        return "real JID is not a full JID";
-    if (k->nick == NULL || k->nick[0] == '\0' ||
-        strnlen(k->nick, LOBBY_NICK_MAX) >= LOBBY_NICK_MAX)
-        return "nick is empty or too long";
-    if (k->display_name != NULL &&
-        strnlen(k->display_name, LOBBY_NAME_MAX) >= LOBBY_NAME_MAX)
-        return "display name is too long";
-    if (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) >= LOBBY_EMAIL_MAX)
-        return "e-mail is too long";
-    if (k->session != NULL &&
-        strnlen(k->session, LOBBY_SESSION_MAX) >= LOBBY_SESSION_MAX)
-        return "session id is too long";
-    return NULL;
-}
-
-static bool nick_taken(const struct room *r, const char *nick)
-{
-    return room_waiter_by_nick(r, nick) != NULL ||
-           room_moderator_by_nick(r, nick) != NULL;
-}
-
-/* An owner of the main room enters the lobby room as its moderator. */
-static int knock_moderator(struct room *r, const struct lobby_knock *k,
-                           struct lobby_actions *out)
-{
-    struct room_moderator *m = room_moderator_by_jid(r, k->real_jid);
-    const struct room_waiter *w;
-
-    if (m == NULL) {
-        if (nick_taken(r, k->nick))
-            return push_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
-        if (r->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
-            return push_refuse(out, k, LOBBY_DENY_FULL,
-                               "too many moderators in the lobby room");
-        m = room_moderator_add(r, k->nick, k->real_jid);
-        if (m == NULL) {
-            errno = ENOMEM;
-            return -1;
-        }
-    }
-    if (push_self(out, r, m->real_jid, m->nick, true) != 0)
-        return -1;
-    TAILQ_FOREACH(w, &r->queue, queue) {
-        if (push_waiter_to(out, r, w, m->real_jid) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Refuse a new knocker whose deny cooldown still runs. */
-static int knock_cooling(const struct lobby *lb, const struct room *r,
-                         const struct lobby_knock *k, uint64_t now_ms,
-                         struct lobby_actions *out, bool *refused)
-{
-    const struct room_cooldown *c = room_cooldown_find(r, k->real_jid);
-    char text[LOBBY_TEXT_MAX];
-    int n;
-
-    *refused = c != NULL && now_ms < c->deadline_ms;
-    if (!*refused)
-        return 0;
-    n = snprintf(text, sizeof(text), "denied %" PRIu64 " ms ago; "
-                 "knocking again is possible in %" PRIu64 " ms",
-                 now_ms - c->denied_ms, c->deadline_ms - now_ms);
-    if (n < 0)
-        text[0] = '\0';
-    (void)lb;
-    return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, text);
-}
-
-static int knock_new(const struct lobby *lb, struct room *r,
-                     const struct lobby_knock *k, uint64_t now_ms,
-                     struct lobby_actions *out)
-{
-    struct room_waiter *w;
-    bool refused;
-
-    if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
-        return refused ? 0 : -1;
-    if (nick_taken(r, k->nick))
-        return push_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
-    if (r->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
-        return push_refuse(out, k, LOBBY_DENY_FULL, "the lobby is full");
-    w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
-                        k->email, now_ms);
-    if (w == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    if (push_self_waiter(out, r, w, true) != 0)
-        return -1;
-    return push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);
-}
-
-int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
-                   uint64_t now_ms, struct lobby_actions *out)
-{
-    struct room *r = room_lobby(lb, k->lobby_room);
-    const char *problem;
-    int rc;
-
-    if (r == NULL || !r->enabled)
-        return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED,
-                           "Room creation is restricted");
-    problem = knock_problem(k);
-    if (problem != NULL)
-        return push_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, problem);
-    if (room_is_owner(r, k->real_jid))
-        return knock_moderator(r, k, out);
-    if (room_waiter_by_jid(r, k->real_jid) == NULL)
-        return knock_new(lb, r, k, now_ms, out);
-    /* Already waiting: an update that keeps the first nick (the update
-     * echoes the self-presence). */
-    rc = lobby_on_knock_update(lb, k, now_ms, out);
-    return rc < 0 ? -1 : 0;
-}
-
-int lobby_on_knock_update(struct lobby *lb, const struct lobby_knock *k,
-                          uint64_t now_ms, struct lobby_actions *out)
-{
-    struct room *r = room_lobby(lb, k->lobby_room);
-    struct room_waiter *w;
-
-    (void)now_ms;
-    if (r == NULL || k->real_jid == NULL)
-        return 0;
-    w = room_waiter_by_jid(r, k->real_jid);
-    if (w == NULL)
-        return 0;
-    if ((k->display_name != NULL &&
-         strnlen(k->display_name, LOBBY_NAME_MAX) < LOBBY_NAME_MAX &&
-         room_set_string(&w->name, k->display_name) != 0) ||
-        (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) < LOBBY_EMAIL_MAX &&
-         room_set_string(&w->email, k->email) != 0)) {
-        errno = ENOMEM;
-        return -1;
-    }
-    /* Echo the update to the knocker, as any MUC does. */
-    if (push_self_waiter(out, r, w, false) != 0 ||
-        push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE) != 0)
-        return -1;
-    return 1;
-}
-
-int lobby_on_leave(struct lobby *lb, const char *lobby_room,
-                   const char *real_jid, struct lobby_actions *out)
-{
-    struct room *r = room_lobby(lb, lobby_room);
-    struct room_waiter *w;
-    struct room_moderator *m;
-
-    if (r == NULL || real_jid == NULL)
-        return 0;
-    w = room_waiter_by_jid(r, real_jid);
-    if (w != NULL) {
-        if (lobby_actions_push(out, &(struct lobby_effect_src){
-                .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true,
-                .room = r->lobby_jid, .to = w->real_jid, .nick = w->nick,
-                .subject_jid = w->real_jid }) != 0 ||
-            push_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
-            return -1;
-        room_waiter_remove(r, w);
-        return 1;
-    }
-    m = room_moderator_by_jid(r, real_jid);
-    if (m == NULL)
-        return 0;
-    if (lobby_actions_push(out, &(struct lobby_effect_src){
-            .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true, .is_moderator = true,
-            .room = r->lobby_jid, .to = m->real_jid, .nick = m->nick,
-            .subject_jid = m->real_jid }) != 0)
-        return -1;
-    room_moderator_remove(r, m);
-    return 1;
 }
 
 /* ---- approve and deny ---- */
@@ -660,7 +386,7 @@ static int admit_one(struct room *r, struct room_waiter *w, const char *actor,
         return -1;
     }
     w->approved = true;
-    return push_notify(out, r, w, "LOBBY-ACCESS-GRANTED", actor);
+    return effect_notify(out, r, w, "LOBBY-ACCESS-GRANTED", actor);
 }
 
 int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
@@ -668,7 +394,7 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
                    struct lobby_actions *out)
 {
     struct lobby_jid_span node, domain, res;
-    struct room *r = room_main(lb, room);
+    struct room *r = lobby_find_main(lb, room);
     struct room_waiter *w;
     int n = 0;
 
@@ -699,64 +425,12 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
     return n;
 }
 
-static int deny_effects(const struct room *r, const struct room_waiter *w,
-                        const struct room_moderator *m, const char *reason,
-                        struct lobby_actions *out)
-{
-    const struct room_moderator *each;
-    struct lobby_effect_src kick = {
-        .kind = LOBBY_DO_KICK, .is_self = true, .room = r->lobby_jid,
-        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
-        .actor = m->nick, .text = reason != NULL ? reason
-                                                 : "You have been kicked.",
-    };
-
-    if (lobby_actions_push(out, &kick) != 0)
-        return -1;
-    kick.is_self = false;
-    TAILQ_FOREACH(each, &r->moderators, link) {
-        kick.to = each->real_jid;
-        if (lobby_actions_push(out, &kick) != 0)
-            return -1;
-    }
-    return push_notify(out, r, w, "LOBBY-ACCESS-DENIED", m->real_jid);
-}
-
-int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
-                  const char *actor, const char *reason, uint64_t now_ms,
-                  struct lobby_actions *out)
-{
-    struct room *r = room_lobby(lb, lobby_room);
-    const struct room_moderator *m;
-    struct room_waiter *w;
-
-    m = r != NULL && actor != NULL ? room_moderator_by_jid(r, actor) : NULL;
-    if (m == NULL || !room_is_owner(r, actor)) {
-        errno = EPERM;
-        return -1;
-    }
-    w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
-    if (w == NULL)
-        return 0;
-    if (deny_effects(r, w, m, reason, out) != 0)
-        return -1;
-    if (lb->cfg.deny_cooldown_ms > 0 &&
-        room_cooldown_put(r, w->real_jid, now_ms,
-                          now_ms + lb->cfg.deny_cooldown_ms) != 0 &&
-        r->cooldowns.count < LOBBY_MAX_COOLDOWNS_PER_ROOM) {
-        errno = ENOMEM;
-        return -1;
-    }
-    room_waiter_remove(r, w);
-    return 1;
-}
-
 /* ---- main-room mirror, timers ---- */
 
 int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
                    bool present)
 {
-    struct room *r = present ? room_get(lb, room) : room_main(lb, room);
+    struct room *r = present ? lobby_find_or_add(lb, room) : lobby_find_main(lb, room);
 
     if (r == NULL)
         return present ? -1 : 0;
@@ -770,7 +444,7 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
 void lobby_on_occupant_left(struct lobby *lb, const char *room,
                             const char *real_jid, uint64_t now_ms)
 {
-    struct room *r = room_main(lb, room);
+    struct room *r = lobby_find_main(lb, room);
     struct room_admission *a;
 
     if (r == NULL || real_jid == NULL)
@@ -827,7 +501,7 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
 
 size_t lobby_waiting_count(const struct lobby *lb, const char *room)
 {
-    const struct room *r = room_main(lb, room);
+    const struct room *r = lobby_find_main(lb, room);
 
     return r != NULL ? r->n_waiting : 0;
 }

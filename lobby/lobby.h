@@ -231,6 +231,23 @@ int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
                   struct lobby_actions *out);
 
 /*
+ * A message to lobby room 'lobby_room' from 'real_jid': a groupchat when
+ * 'to_nick' is NULL, else a private message to that occupant. Lobby chat
+ * flows only between knockers and moderators (stock: lobby.enableChat):
+ * - a knocker's groupchat reaches every moderator, and is echoed to it;
+ * - a moderator's groupchat reaches every occupant, itself included;
+ * - a private message goes through when the sender or the target is a
+ *   moderator; knockers never reach each other.
+ * Effects: one RELAY per recipient, naming the sender's nick. Returns the
+ * number of recipients, or -1 with errno EPERM (the sender is not in the
+ * lobby room, or may not reach the target; no effects), ENOENT (no
+ * occupant has 'to_nick'), ENOMEM or E2BIG.
+ */
+int lobby_on_message(struct lobby *lb, const char *lobby_room,
+                     const char *real_jid, const char *to_nick,
+                     struct lobby_actions *out);
+
+/*
  * The main room was destroyed. Effects: a DESTROY without newjid to every
  * lobby-room occupant. All state of the room is freed. Returns the number
  * of lobby-room occupants told, or -1.

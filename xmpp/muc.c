@@ -7,6 +7,8 @@
  *   <presence type='unavailable' to='room@lobby/nick'/>    leaving
  *   <iq type='set'><query xmlns='…/muc#admin'><item nick='n' role='none'><reason/></item></query></iq>
  *       a moderator's deny
+ *   <message type='groupchat' to='room@lobby'> / <message type='chat' to='room@lobby/nick'>
+ *       lobby chat (json-message payloads), passed on as they are
  * Out (what the lobby module decided, lobby/event.h):
  *   self-presence     status 100 (real JIDs are shown) and 110; item owner/moderator for a
  *                     moderator, none/participant for a knocker, jid = the occupant's own JID
@@ -17,6 +19,7 @@
  *   refusal           presence error: cancel/not-allowed "Room creation is restricted" when the
  *                     main room has no lobby, cancel/conflict, wait/service-unavailable (full) …
  *   notification      an IQ to the bridge carrying the lobby-notify JSON (docs/bridge-protocol.md §3)
+ *   chat              the sender's message, from room@lobby/<sender nick>, to each recipient
  * Who sees whom is decided in lobby/: knockers see only themselves, moderators see every knocker
  * with its real JID (clients ignore occupants without one), knockers never see moderators.
  */
@@ -147,6 +150,49 @@ int muc_parse_admin(xmpp_stanza_t *iq, struct muc_request *out, char *why)
         child_text(item, "reason", NULL, out->reason, sizeof(out->reason), why) == -1)
         return -1;
     return 1;
+}
+
+int muc_parse_message(xmpp_stanza_t *msg, struct muc_request *out, char *why)
+{
+    const char *type = xmpp_stanza_get_type(msg);
+    const char *from = xmpp_stanza_get_from(msg);
+    const char *to = xmpp_stanza_get_to(msg);
+
+    memset(out, 0, sizeof(*out));
+    why[0] = '\0';
+    if (type != NULL && strcmp(type, "error") == 0)
+        return 0;
+    if (from == NULL || strchr(from, '/') == NULL) {
+        snprintf(why, MUC_WHY_MAX, "message without a full sender JID");
+        return -1;
+    }
+    if (to == NULL || strchr(to, '@') == NULL) {
+        snprintf(why, MUC_WHY_MAX, "not addressed to a lobby room");
+        return -1;
+    }
+    out->kind = MUC_REQ_MESSAGE;
+    if (copy_bounded(from, out->real_jid, sizeof(out->real_jid), "sender JID", why) == -1)
+        return -1;
+    if (strchr(to, '/') == NULL)
+        return copy_bounded(to, out->lobby_room, sizeof(out->lobby_room), "room JID", why) == -1
+                   ? -1 : 1;
+    return split_occupant(to, out, why) == -1 ? -1 : 1;
+}
+
+xmpp_stanza_t *muc_relay(xmpp_stanza_t *msg, const struct lobby_effect *e)
+{
+    xmpp_stanza_t *copy = xmpp_stanza_copy(msg);
+    char from[LOBBY_JID_MAX + LOBBY_NICK_MAX + 2];
+
+    if (copy == NULL)
+        fatalx("out of memory copying a message");
+    snprintf(from, sizeof(from), "%s/%s", e->room, e->nick != NULL ? e->nick : "");
+    xmpp_stanza_set_from(copy, from);
+    xmpp_stanza_set_to(copy, e->to);
+    /* libstrophe reads xml:lang as a plain "lang" attribute; do not echo
+     * it back as one. */
+    xmpp_stanza_del_attribute(copy, "lang");
+    return copy;
 }
 
 /* ---- rendering ---- */
@@ -371,8 +417,10 @@ xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e,
         return render_destroy(ctx, e);
     case LOBBY_DO_NOTIFY_MAIN:
         return render_notify(ctx, e, bridge_to, id);
+    case LOBBY_DO_RELAY:
+        break;
     }
-    fatalx("unknown lobby effect %d", (int)e->kind);
+    fatalx("lobby effect %d cannot be rendered on its own", (int)e->kind);
 }
 
 xmpp_stanza_t *muc_disco_reply(xmpp_stanza_t *iq, const char *from, bool displayname_required)

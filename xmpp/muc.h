@@ -21,6 +21,7 @@ enum muc_request_kind {
     MUC_REQ_UPDATE,             /* available presence without it: a presence update */
     MUC_REQ_LEAVE,              /* unavailable presence */
     MUC_REQ_KICK,               /* muc#admin item role='none' by nick: the deny */
+    MUC_REQ_MESSAGE,            /* lobby chat: to the room (nick "") or to one occupant */
 };
 
 /* One client request to a lobby room. Strings point into 'buf' fields and
@@ -52,9 +53,23 @@ int muc_parse_presence(xmpp_stanza_t *presence, struct muc_request *out, char *w
 int muc_parse_admin(xmpp_stanza_t *iq, struct muc_request *out, char *why);
 
 /*
+ * Parse a message addressed to a lobby room (groupchat) or to one of its
+ * occupants (private). Returns 1 with 'out' filled, 0 for an error message
+ * (no action), or -1 with a reason in 'why'.
+ */
+int muc_parse_message(xmpp_stanza_t *msg, struct muc_request *out, char *why);
+
+/*
+ * A copy of message 'msg' passed on to 'e->to' from 'e->room'/'e->nick'
+ * (a RELAY effect). Returns a new stanza the caller releases. Cannot fail.
+ */
+xmpp_stanza_t *muc_relay(xmpp_stanza_t *msg, const struct lobby_effect *e);
+
+/*
  * Render one effect as the stanza to send, from the lobby domain, or for
- * NOTIFY_MAIN an IQ to 'bridge_to' (the MUC host) with id 'id'. Returns a
- * new stanza the caller releases. Cannot fail.
+ * NOTIFY_MAIN an IQ to 'bridge_to' (the MUC host) with id 'id'. RELAY
+ * effects need the message they relay: use muc_relay(). Returns a new
+ * stanza the caller releases. Cannot fail.
  */
 xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e,
                                  const char *bridge_to, const char *id);

@@ -174,7 +174,8 @@ static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join
     send_release(s, bridge_verdict_reply(iq, s->p.jid, &v));
 }
 
-void stream_send_effects(struct stream *s, const struct lobby_actions *a)
+/* Send 'a'; RELAY effects pass on 'msg' (NULL: there is none to relay). */
+static void send_effects(struct stream *s, const struct lobby_actions *a, xmpp_stanza_t *msg)
 {
     char id[32];
 
@@ -183,9 +184,19 @@ void stream_send_effects(struct stream *s, const struct lobby_actions *a)
             s->stats.dropped++;
             continue;
         }
+        if (a->v[i].kind == LOBBY_DO_RELAY) {
+            if (msg != NULL)
+                send_release(s, muc_relay(msg, &a->v[i]));
+            continue;
+        }
         snprintf(id, sizeof(id), "lobbyd-n-%llu", (unsigned long long)++s->next_id);
         send_release(s, muc_render_effect(s->ctx, &a->v[i], s->p.bridge_from, id));
     }
+}
+
+void stream_send_effects(struct stream *s, const struct lobby_actions *a)
+{
+    send_effects(s, a, NULL);
 }
 
 /* Send the effects the handler produced, then the reply (or the refusal
@@ -295,6 +306,40 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *p, void *arg)
     return 1;
 }
 
+static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *msg, void *arg)
+{
+    struct stream *s = arg;
+    const struct lobby_actions *effects = NULL;
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    int rc;
+
+    (void)conn;
+    rc = muc_parse_message(msg, &rq, why);
+    if (rc == 0)
+        return 1;
+    if (rc == -1) {
+        refuse_malformed(s, msg, why);
+        return 1;
+    }
+    errno = 0;
+    rc = s->h.on_muc(s->h.arg, &rq, &effects);
+    s->stats.events++;
+    if (rc == 0) {
+        send_effects(s, effects, msg);
+        return 1;
+    }
+    /* Not an occupant, or not allowed to reach that one (knockers never
+     * reach each other), or nobody has that nick. */
+    if (errno == ENOENT)
+        send_release(s, stanza_error_reply(msg, NULL, "cancel", "item-not-found", NULL));
+    else
+        send_release(s, stanza_error_reply(msg, NULL, "modify", "not-acceptable",
+                                           "You are not in the lobby room, or may not "
+                                           "message this occupant"));
+    return 1;
+}
+
 static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
 {
     struct stream *s = arg;
@@ -351,6 +396,7 @@ struct stream *stream_new(const struct stream_params *p, const struct stream_han
         goto fail;
     xmpp_handler_add(s->conn, on_iq, NULL, "iq", NULL, s);
     xmpp_handler_add(s->conn, on_presence, NULL, "presence", NULL, s);
+    xmpp_handler_add(s->conn, on_message, NULL, "message", NULL, s);
     return s;
 fail:
     log_errorx("stream: cannot set up libstrophe");

@@ -1,5 +1,5 @@
 /*
- * fuzz_muc.c: the lobby-room parsers (presence and muc#admin IQ) on
+ * fuzz_muc.c: the lobby-room parsers (presence, message, muc#admin IQ) on
  * arbitrary bytes, through the same functions the stream uses.
  */
 #include <stddef.h>
@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (strcmp(xmpp_stanza_get_name(st), "presence") == 0)
         (void)muc_parse_presence(st, &rq, why);
+    else if (strcmp(xmpp_stanza_get_name(st), "message") == 0)
+        (void)muc_parse_message(st, &rq, why);
     else
         (void)muc_parse_admin(st, &rq, why);
     xmpp_stanza_release(st);

@@ -117,6 +117,32 @@ describe("the lobby of one room, flow by flow", { timeout: 90000 }, () => {
 		await assertNothing(st.k1.c, others(st.k1), 0, "the first knocker saw another lobby occupant");
 	});
 
+	test("lobby chat flows between knockers and the moderator, never between knockers", async () => {
+		// As lib-jitsi-meet's lobby chat: json-messages, groupchat to the room or chat to one nick.
+		const chat = (type, text) => xml("json-message", { xmlns: NS.jitmeet },
+			JSON.stringify({ type: "LOBBY_CHAT_MESSAGE", message: text }));
+		const from = (occupant, text) => (x) => x.is("message") && x.attrs.from === occupant
+			&& x.getChildText("json-message", NS.jitmeet)?.includes(text);
+		const ownerOccupant = `${lobby()}/${st.ownerLobbyNick}`;
+
+		await st.k1.c.xmpp.send(xml("message", { to: lobby(), type: "groupchat" }, chat("groupchat", "hello from k1")));
+		await st.owner.waitFor(from(st.k1.occupant, "hello from k1"), 5000, { includePast: true });
+		await st.k1.c.waitFor(from(st.k1.occupant, "hello from k1"), 5000, { includePast: true }); // the echo
+		await assertNothing(st.k2.c, from(st.k1.occupant, "hello from k1"), QUIET_MS,
+			"a knocker's message reached another knocker");
+
+		await st.owner.xmpp.send(xml("message", { to: st.k2.occupant, type: "chat" }, chat("chat", "wait please")));
+		await st.k2.c.waitFor(from(ownerOccupant, "wait please"), 5000, { includePast: true });
+		await assertNothing(st.k1.c, from(ownerOccupant, "wait please"), QUIET_MS,
+			"a private message reached another knocker");
+
+		await st.k1.c.xmpp.send(xml("message", { to: st.k2.occupant, type: "chat", id: "k2k" }, chat("chat", "psst")));
+		const err = await st.k1.c.waitFor((x) => x.is("message") && x.attrs.type === "error" && x.attrs.id === "k2k",
+			5000, { includePast: true });
+		assert.ok(err.getChild("error")?.getChild("not-acceptable", NS.stanzas), `not refused: ${err}`);
+		await assertNothing(st.k2.c, from(st.k1.occupant, "psst"), QUIET_MS, "knockers reached each other");
+	});
+
 	test("a non-owner cannot read the lobby: a member's lobby join only knocks and sees no one", async () => {
 		const r = await st.g1.joinLobby(lobby(), { nick: "g1peek", displayName: "Early" });
 		assert.ok(r.ok, `member refused in the lobby: ${r}`);

@@ -356,6 +356,70 @@ static void test_waiter_size(void **state)
     assert_true(sizeof(struct room_waiter) + 3 * sizeof(void *) < 256);
 }
 
+/* Lobby chat: knockers reach moderators, moderators reach everyone,
+ * knockers never reach each other. */
+struct chat_case {
+    const char *name;
+    const char *from;
+    const char *to_nick;            /* NULL: groupchat */
+    int rc;                         /* recipients, or -1 */
+    int err;                        /* errno when rc is -1 */
+    const char *recipients;         /* "to,to,..." in order */
+};
+
+static const struct chat_case chat_cases[] = {
+    {"knocker to the room reaches the moderator and itself", GUEST, NULL, 2, 0,
+     OWNER "," GUEST},
+    {"moderator to the room reaches everyone", OWNER, NULL, 3, 0,
+     OWNER "," GUEST "," CALL1},
+    {"knocker to a moderator", GUEST, "mod", 1, 0, OWNER},
+    {"moderator to a knocker", OWNER, "bbbb", 1, 0, CALL1},
+    {"knocker to another knocker is refused", GUEST, "bbbb", -1, EPERM, ""},
+    {"someone outside the lobby room is refused", "x@meet.test/r", NULL, -1, EPERM, ""},
+    {"unknown nick", OWNER, "zzzz", -1, ENOENT, ""},
+};
+
+static void test_lobby_chat(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "X" };
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    k.real_jid = OWNER, k.nick = "mod";
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    k.real_jid = GUEST, k.nick = "aaaa";
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    k.real_jid = CALL1, k.nick = "bbbb";
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    lobby_actions_clear(&a);
+    for (size_t i = 0; i < sizeof(chat_cases) / sizeof(chat_cases[0]); i++) {
+        const struct chat_case *c = &chat_cases[i];
+        char got[512] = "";
+        size_t used = 0;
+        int rc;
+
+        errno = 0;
+        rc = lobby_on_message(lb, LOBBY, c->from, c->to_nick, &a);
+        for (size_t e = 0; e < a.n; e++) {
+            assert_int_equal(a.v[e].kind, LOBBY_DO_RELAY);
+            assert_string_equal(a.v[e].room, LOBBY);
+            used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%s", e ? "," : "",
+                                     a.v[e].to);
+        }
+        if (rc != c->rc || (rc == -1 && errno != c->err) || strcmp(got, c->recipients) != 0)
+            fail_msg("case \"%s\": rc %d errno %d recipients \"%s\"", c->name, rc, errno, got);
+        if (a.n > 0)
+            assert_string_equal(a.v[0].nick, strcmp(c->from, OWNER) == 0 ? "mod"
+                                             : strcmp(c->from, GUEST) == 0 ? "aaaa" : "bbbb");
+        lobby_actions_clear(&a);
+    }
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_deadlines),
         cmocka_unit_test(test_ten_thousand),
         cmocka_unit_test(test_waiter_size),
+        cmocka_unit_test(test_lobby_chat),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

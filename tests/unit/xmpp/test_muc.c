@@ -255,6 +255,46 @@ static void test_notify_json(void **state)
     xmpp_stanza_release(iq);
 }
 
+static void test_chat(void **state)
+{
+    xmpp_stanza_t *group = parse("<message type='groupchat' id='m1' from='g1@meet.test/res1' "
+                                 "to='r@lobby.meet.test'><json-message "
+                                 "xmlns='http://jitsi.org/jitmeet'>{\"type\":\"LOBBY_CHAT_MESSAGE\"}"
+                                 "</json-message></message>");
+    xmpp_stanza_t *priv = parse("<message type='chat' from='o@meet.test/r2' "
+                                "to='r@lobby.meet.test/9f8e7d6c'><body>hi</body></message>");
+    xmpp_stanza_t *err = parse("<message type='error' from='o@meet.test/r2' to='r@lobby.meet.test'/>");
+    xmpp_stanza_t *domain = parse("<message from='o@meet.test/r2' to='lobby.meet.test'/>");
+    struct lobby_effect relay = {.kind = LOBBY_DO_RELAY, .room = "r@lobby.meet.test",
+                                 .to = "o@meet.test/r2", .nick = "aaaa"};
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    xmpp_stanza_t *out;
+
+    (void)state;
+    assert_int_equal(muc_parse_message(group, &rq, why), 1);
+    assert_int_equal(rq.kind, MUC_REQ_MESSAGE);
+    assert_string_equal(rq.lobby_room, "r@lobby.meet.test");
+    assert_string_equal(rq.nick, "");
+    assert_int_equal(muc_parse_message(priv, &rq, why), 1);
+    assert_string_equal(rq.lobby_room, "r@lobby.meet.test");
+    assert_string_equal(rq.nick, "9f8e7d6c");
+    assert_string_equal(rq.real_jid, "o@meet.test/r2");
+    assert_int_equal(muc_parse_message(err, &rq, why), 0);
+    assert_int_equal(muc_parse_message(domain, &rq, why), -1);
+    out = muc_relay(group, &relay);
+    assert_string_equal(xmpp_stanza_get_from(out), "r@lobby.meet.test/aaaa");
+    assert_string_equal(xmpp_stanza_get_to(out), "o@meet.test/r2");
+    assert_string_equal(xmpp_stanza_get_id(out), "m1");
+    assert_string_equal(xmpp_stanza_get_type(out), "groupchat");
+    assert_non_null(xmpp_stanza_get_child_by_ns(out, "http://jitsi.org/jitmeet"));
+    xmpp_stanza_release(out);
+    xmpp_stanza_release(group);
+    xmpp_stanza_release(priv);
+    xmpp_stanza_release(err);
+    xmpp_stanza_release(domain);
+}
+
 static void test_disco(void **state)
 {
     xmpp_stanza_t *q = parse("<iq type='get' id='d' from='u@meet.test/r' to='lobby.meet.test'>"
@@ -281,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_parse_kick),
         cmocka_unit_test(test_render_presences),
         cmocka_unit_test(test_notify_json),
+        cmocka_unit_test(test_chat),
         cmocka_unit_test(test_disco),
     };
 

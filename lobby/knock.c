@@ -1,0 +1,321 @@
+/*
+ * knock.c: the lobby room's own events: a knock (a presence joining the
+ * lobby room), its updates, leaving, a moderator's deny (a kick), and the
+ * lobby chat between knockers and moderators.
+ *
+ * Who sees whom (jitsi-lobby.md §1.6): a knocker sees only itself;
+ * moderators (owners of the main room present in the lobby room) see every
+ * knocker with its real JID; knockers never see moderators.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lobby/actions.h"
+#include "lobby/effects.h"
+#include "lobby/jid.h"
+#include "lobby/lobby.h"
+#include "lobby/lobby_internal.h"
+
+/* Why 'k' breaks a limit, or NULL. */
+static const char *knock_problem(const struct lobby_knock *k)
+{
+    struct lobby_jid_span node, domain, res;
+
+    if (!lobby_jid_split(k->real_jid, &node, &domain, &res) || res.len == 0)
+        return "real JID is not a full JID";
+    if (k->nick == NULL || k->nick[0] == '\0' ||
+        strnlen(k->nick, LOBBY_NICK_MAX) >= LOBBY_NICK_MAX)
+        return "nick is empty or too long";
+    if (k->display_name != NULL &&
+        strnlen(k->display_name, LOBBY_NAME_MAX) >= LOBBY_NAME_MAX)
+        return "display name is too long";
+    if (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) >= LOBBY_EMAIL_MAX)
+        return "e-mail is too long";
+    if (k->session != NULL &&
+        strnlen(k->session, LOBBY_SESSION_MAX) >= LOBBY_SESSION_MAX)
+        return "session id is too long";
+    return NULL;
+}
+
+static bool nick_taken(const struct room *r, const char *nick)
+{
+    return room_waiter_by_nick(r, nick) != NULL ||
+           room_moderator_by_nick(r, nick) != NULL;
+}
+
+/* An owner of the main room enters the lobby room as its moderator. */
+static int knock_moderator(struct room *r, const struct lobby_knock *k,
+                           struct lobby_actions *out)
+{
+    struct room_moderator *m = room_moderator_by_jid(r, k->real_jid);
+    const struct room_waiter *w;
+
+    if (m == NULL) {
+        if (nick_taken(r, k->nick))
+            return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+        if (r->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
+            return effect_refuse(out, k, LOBBY_DENY_FULL,
+                                 "too many moderators in the lobby room");
+                                 m = room_moderator_add(r, k->nick, k->real_jid);
+                                 if (m == NULL) {
+                                 errno = ENOMEM;
+                                 return -1;
+                                 }
+                                 }
+                                 if (effect_self(out, r, m->real_jid, m->nick, true) != 0)
+        return -1;
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        if (effect_waiter_to(out, r, w, m->real_jid) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Refuse a new knocker whose deny cooldown still runs. */
+static int knock_cooling(const struct lobby *lb, const struct room *r,
+                         const struct lobby_knock *k, uint64_t now_ms,
+                         struct lobby_actions *out, bool *refused)
+{
+    const struct room_cooldown *c = room_cooldown_find(r, k->real_jid);
+    char text[LOBBY_TEXT_MAX];
+    int n;
+
+    *refused = c != NULL && now_ms < c->deadline_ms;
+    if (!*refused)
+        return 0;
+    n = snprintf(text, sizeof(text), "denied %" PRIu64 " ms ago; "
+                 "knocking again is possible in %" PRIu64 " ms",
+                 now_ms - c->denied_ms, c->deadline_ms - now_ms);
+    if (n < 0)
+        text[0] = '\0';
+    (void)lb;
+    return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, text);
+}
+
+static int knock_new(const struct lobby *lb, struct room *r,
+                     const struct lobby_knock *k, uint64_t now_ms,
+                     struct lobby_actions *out)
+{
+    struct room_waiter *w;
+    bool refused;
+
+    if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
+        return refused ? 0 : -1;
+    if (nick_taken(r, k->nick))
+        return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+    if (r->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
+        return effect_refuse(out, k, LOBBY_DENY_FULL, "the lobby is full");
+    w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
+                        k->email, now_ms);
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (effect_self_waiter(out, r, w, true) != 0)
+        return -1;
+    return effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);
+}
+
+int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
+                   uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = lobby_find_lobby(lb, k->lobby_room);
+    const char *problem;
+    int rc;
+
+    if (r == NULL || !r->enabled)
+        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED,
+                             "Room creation is restricted");
+                             problem = knock_problem(k);
+                             if (problem != NULL)
+        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, problem);
+    if (room_is_owner(r, k->real_jid))
+        return knock_moderator(r, k, out);
+    if (room_waiter_by_jid(r, k->real_jid) == NULL)
+        return knock_new(lb, r, k, now_ms, out);
+    /* Already waiting: an update that keeps the first nick (the update
+     * echoes the self-presence). */
+    rc = lobby_on_knock_update(lb, k, now_ms, out);
+    return rc < 0 ? -1 : 0;
+}
+
+int lobby_on_knock_update(struct lobby *lb, const struct lobby_knock *k,
+                          uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r = lobby_find_lobby(lb, k->lobby_room);
+    struct room_waiter *w;
+
+    (void)now_ms;
+    if (r == NULL || k->real_jid == NULL)
+        return 0;
+    w = room_waiter_by_jid(r, k->real_jid);
+    if (w == NULL)
+        return 0;
+    if ((k->display_name != NULL &&
+         strnlen(k->display_name, LOBBY_NAME_MAX) < LOBBY_NAME_MAX &&
+         room_set_string(&w->name, k->display_name) != 0) ||
+        (k->email != NULL && strnlen(k->email, LOBBY_EMAIL_MAX) < LOBBY_EMAIL_MAX &&
+         room_set_string(&w->email, k->email) != 0)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Echo the update to the knocker, as any MUC does. */
+    if (effect_self_waiter(out, r, w, false) != 0 ||
+        effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE) != 0)
+        return -1;
+    return 1;
+}
+
+int lobby_on_leave(struct lobby *lb, const char *lobby_room,
+                   const char *real_jid, struct lobby_actions *out)
+{
+    struct room *r = lobby_find_lobby(lb, lobby_room);
+    struct room_waiter *w;
+    struct room_moderator *m;
+
+    if (r == NULL || real_jid == NULL)
+        return 0;
+    w = room_waiter_by_jid(r, real_jid);
+    if (w != NULL) {
+        if (lobby_actions_push(out, &(struct lobby_effect_src){
+                .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true,
+                .room = r->lobby_jid, .to = w->real_jid, .nick = w->nick,
+                .subject_jid = w->real_jid }) != 0 ||
+            effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
+            return -1;
+        room_waiter_remove(r, w);
+        return 1;
+    }
+    m = room_moderator_by_jid(r, real_jid);
+    if (m == NULL)
+        return 0;
+    if (lobby_actions_push(out, &(struct lobby_effect_src){
+            .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true, .is_moderator = true,
+            .room = r->lobby_jid, .to = m->real_jid, .nick = m->nick,
+            .subject_jid = m->real_jid }) != 0)
+        return -1;
+    room_moderator_remove(r, m);
+    return 1;
+}
+
+static int deny_effects(const struct room *r, const struct room_waiter *w,
+                        const struct room_moderator *m, const char *reason,
+                        struct lobby_actions *out)
+{
+    const struct room_moderator *each;
+    struct lobby_effect_src kick = {
+        .kind = LOBBY_DO_KICK, .is_self = true, .room = r->lobby_jid,
+        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
+        .actor = m->nick, .text = reason != NULL ? reason
+                                                 : "You have been kicked.",
+    };
+
+    if (lobby_actions_push(out, &kick) != 0)
+        return -1;
+    kick.is_self = false;
+    TAILQ_FOREACH(each, &r->moderators, link) {
+        kick.to = each->real_jid;
+        if (lobby_actions_push(out, &kick) != 0)
+            return -1;
+    }
+    return effect_notify(out, r, w, "LOBBY-ACCESS-DENIED", m->real_jid);
+}
+
+int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
+                  const char *actor, const char *reason, uint64_t now_ms,
+                  struct lobby_actions *out)
+{
+    struct room *r = lobby_find_lobby(lb, lobby_room);
+    const struct room_moderator *m;
+    struct room_waiter *w;
+
+    m = r != NULL && actor != NULL ? room_moderator_by_jid(r, actor) : NULL;
+    if (m == NULL || !room_is_owner(r, actor)) {
+        errno = EPERM;
+        return -1;
+    }
+    w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
+    if (w == NULL)
+        return 0;
+    if (deny_effects(r, w, m, reason, out) != 0)
+        return -1;
+    if (lb->cfg.deny_cooldown_ms > 0 &&
+        room_cooldown_put(r, w->real_jid, now_ms,
+                          now_ms + lb->cfg.deny_cooldown_ms) != 0 &&
+        r->cooldowns.count < LOBBY_MAX_COOLDOWNS_PER_ROOM) {
+        errno = ENOMEM;
+        return -1;
+    }
+    room_waiter_remove(r, w);
+    return 1;
+}
+
+
+static int relay_to(struct lobby_actions *out, const struct room *r,
+                    const char *to, const char *from_nick)
+{
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_RELAY, .room = r->lobby_jid, .to = to,
+        .nick = from_nick });
+}
+
+/* A groupchat: a moderator's reaches everyone, a knocker's only the
+ * moderators (and itself). */
+static int chat_group(const struct room *r, const char *from_nick,
+                      const char *from_jid, bool from_moderator,
+                      struct lobby_actions *out)
+{
+    const struct room_moderator *m;
+    const struct room_waiter *w;
+    int n = 0;
+
+    TAILQ_FOREACH(m, &r->moderators, link) {
+        if (relay_to(out, r, m->real_jid, from_nick) != 0)
+            return -1;
+        n++;
+    }
+    if (!from_moderator)
+        return relay_to(out, r, from_jid, from_nick) != 0 ? -1 : n + 1;
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        if (relay_to(out, r, w->real_jid, from_nick) != 0)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+int lobby_on_message(struct lobby *lb, const char *lobby_room,
+                     const char *real_jid, const char *to_nick,
+                     struct lobby_actions *out)
+{
+    struct room *r = lobby_find_lobby(lb, lobby_room);
+    const struct room_moderator *m = NULL, *tm;
+    const struct room_waiter *w = NULL, *tw;
+    const char *from_nick;
+
+    if (r != NULL && real_jid != NULL) {
+        m = room_moderator_by_jid(r, real_jid);
+        w = m == NULL ? room_waiter_by_jid(r, real_jid) : NULL;
+    }
+    if (m == NULL && w == NULL) {
+        errno = EPERM;
+        return -1;
+    }
+    from_nick = m != NULL ? m->nick : w->nick;
+    if (to_nick == NULL)
+        return chat_group(r, from_nick, real_jid, m != NULL, out);
+    tm = room_moderator_by_nick(r, to_nick);
+    tw = tm == NULL ? room_waiter_by_nick(r, to_nick) : NULL;
+    if (tm == NULL && tw == NULL) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (m == NULL && tm == NULL) {
+        errno = EPERM;
+        return -1;
+    }
+    return relay_to(out, r, tm != NULL ? tm->real_jid : tw->real_jid,
+                    from_nick) != 0 ? -1 : 1;
+}

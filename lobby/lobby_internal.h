@@ -1,0 +1,32 @@
+/*
+ * lobby_internal.h: what lobby.c shares with knock.c: the daemon's one
+ * struct lobby and the lookups of a room's state by main-room or
+ * lobby-room JID. Not part of the module's public API (lobby.h).
+ */
+#ifndef LOBBYD_LOBBY_LOBBY_INTERNAL_H
+#define LOBBYD_LOBBY_LOBBY_INTERNAL_H
+
+#include "lobby/event.h"
+#include "lobby/hash.h"
+#include "lobby/room.h"
+
+struct lobby {
+    struct lobby_config cfg;           /* strings below are owned copies */
+    char *lobby_domain;
+    char **service_jids;
+    struct lobby_hash rooms;           /* struct room by node */
+    struct room_timers timers;
+};
+
+/* The state of main room 'jid', or NULL if lobbyd keeps none. */
+struct room *lobby_find_main(const struct lobby *lb, const char *jid);
+
+/* The state behind lobby room 'jid' (node@lobby_domain), or NULL. */
+struct room *lobby_find_lobby(const struct lobby *lb, const char *jid);
+
+/* The state of main room 'jid', created if needed; NULL with errno EINVAL
+ * (not a room JID), ENOSPC (LOBBY_MAX_ROOMS, or the node is in use by
+ * another MUC) or ENOMEM. */
+struct room *lobby_find_or_add(struct lobby *lb, const char *jid);
+
+#endif /* LOBBYD_LOBBY_LOBBY_INTERNAL_H */
