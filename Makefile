@@ -102,6 +102,7 @@ $(UNIT_COMP): $(BUILD)/tests/unit/component/%: $(BUILD)/tests/unit/component/%.o
 test: $(UNIT_BINS) $(LOBBYD)
 	$(Q)RESULTS_DIR=$(BUILD)/test-results bash tests/run-unit $(UNIT_BINS)
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/docs-check
+	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/cli-check
 
 # The unmodified Jitsi client library in headless Chromium against the real stack.
 e2e: $(LOBBYD)

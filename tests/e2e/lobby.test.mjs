@@ -1,0 +1,124 @@
+// The lobby with the real Jitsi client: the unmodified prebuilt lib-jitsi-meet in headless
+// Chromium, one browser context per user, against Prosody + the bridge + lobbyd. Every
+// assertion is on the library's own events and API.
+//
+// One room, one story: the owner (token with moderator rights) enables the lobby; guests without
+// tokens are refused, knock, are approved or denied; the owner leaves and comes back with the
+// same token while the lobby is on (the case the stock lobby fails); the owner disables the
+// lobby and a waiting guest walks in. Scenarios run in order and share the owner and the room.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { useE2E } from "./lib/harness.mjs";
+
+const JOIN_RESULT = ["CONFERENCE_JOINED", "CONFERENCE_FAILED"];
+const MEMBERS_ONLY = "conference.connectionError.membersOnly";
+const ACCESS_DENIED = "conference.connectionError.accessDenied";
+
+describe("the Jitsi lobby, driven by the real client library", () => {
+	const e2e = useE2E();
+	// Room names are lower-case: the client library lower-cases them.
+	const room = `e2e-${Math.random().toString(36).slice(2, 8)}`;
+	const s = { owner: null, ownerToken: null, guest: null };
+
+	// A guest without a token asks for the main room and must be sent to the lobby: the join
+	// fails with membersOnly, carrying the lobby room's JID. Returns that JID.
+	async function refusedGuest(guest, name) {
+		await guest.connect();
+		const since = guest.mark();
+		await guest.join(room, name);
+		const ev = await guest.waitFor(JOIN_RESULT, { since });
+		assert.equal(ev.name, "CONFERENCE_FAILED", `${name} got into the members-only room`);
+		assert.equal(ev.args[0], MEMBERS_ONLY);
+		const lobbyJid = ev.args[1];
+		assert.equal(typeof lobbyJid, "string", "CONFERENCE_FAILED(membersOnly) carries no lobby JID");
+		assert.match(lobbyJid, new RegExp(`^[^@/]+@${e2e.stack.env.LOBBY_DOMAIN.replace(/\./g, "\\.")}$`),
+			"the lobby JID is a room on the lobby domain");
+		return lobbyJid;
+	}
+
+	// The guest knocks; the owner sees it arrive with its name, then its email. Returns its id.
+	async function knock(guest, name, email) {
+		const since = s.owner.mark();
+		await guest.call("joinLobby", name, email);
+		const joined = await s.owner.waitFor("LOBBY_USER_JOINED", { since, match: (a) => a[1] === name });
+		const id = joined.args[0];
+		assert.ok(id, "LOBBY_USER_JOINED carries the knocker's id");
+		await s.owner.waitFor("LOBBY_USER_UPDATED", { since, match: (a) => a[0] === id && a[1]?.email === email });
+		return id;
+	}
+
+	test("an owner token joins as moderator and enables the lobby", e2e.scenario("owner-enables-lobby", async () => {
+		s.ownerToken = e2e.token(room, { moderator: true, name: "Owner" });
+		s.owner = await e2e.client("owner", { persistent: true });
+		await s.owner.connect(s.ownerToken);
+		const since = s.owner.mark();
+		await s.owner.join(room, "Owner");
+		const ev = await s.owner.waitFor(JOIN_RESULT, { since });
+		assert.equal(ev.name, "CONFERENCE_JOINED", `owner join: ${JSON.stringify(ev.args)}`);
+		assert.equal(await s.owner.call("isModerator"), true, "owner is moderator");
+		assert.equal(await s.owner.call("isLobbySupported"), true, "isLobbySupported()");
+		const mark = s.owner.mark();
+		await s.owner.call("enableLobby");
+		await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since: mark, match: (a) => a[0] === true });
+		assert.equal(await s.owner.call("isMembersOnly"), true);
+	}));
+
+	test("a guest is refused with membersOnly and the lobby room's JID", e2e.scenario("guest-refused", async () => {
+		s.guest = await e2e.client("guest-approved", { persistent: true });
+		await refusedGuest(s.guest, "Guest One");
+	}));
+
+	test("the guest knocks, the owner approves, the guest is in the room", e2e.scenario("knock-approve", async () => {
+		const id = await knock(s.guest, "Guest One", "guest.one@example.com");
+		const gSince = s.guest.mark(), oSince = s.owner.mark();
+		await s.owner.call("lobbyApproveAccess", id);
+		await s.guest.waitFor(JOIN_RESULT, { since: gSince }).then((ev) =>
+			assert.equal(ev.name, "CONFERENCE_JOINED", `approved guest: ${JSON.stringify(ev.args)}`));
+		await s.owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[1]?.name === "Guest One" });
+		await s.owner.waitFor("LOBBY_USER_LEFT", { since: oSince, match: (a) => a[0] === id });
+		assert.equal(await s.guest.call("isJoined"), true);
+		assert.equal(await s.guest.call("isModerator"), false, "an approved guest is not a moderator");
+	}));
+
+	test("a second guest knocks and is denied", e2e.scenario("knock-deny", async () => {
+		const guest = await e2e.client("guest-denied");
+		await refusedGuest(guest, "Guest Two");
+		const id = await knock(guest, "Guest Two", "guest.two@example.com");
+		const gSince = guest.mark(), oSince = s.owner.mark();
+		await s.owner.call("lobbyDenyAccess", id);
+		const ev = await guest.waitFor(JOIN_RESULT, { since: gSince });
+		assert.equal(ev.name, "CONFERENCE_FAILED", `denied guest: ${JSON.stringify(ev.args)}`);
+		assert.equal(ev.args[0], ACCESS_DENIED);
+		await s.owner.waitFor("LOBBY_USER_LEFT", { since: oSince, match: (a) => a[0] === id });
+	}));
+
+	test("the owner reconnects with the same token and is moderator again while the lobby is on",
+		e2e.scenario("owner-rejoin", async () => {
+			assert.equal(await s.owner.call("isMembersOnly"), true, "precondition: the lobby is on");
+			const gSince = s.guest.mark();
+			await s.owner.leaveAndDisconnect();
+			await s.guest.waitFor("USER_LEFT", { since: gSince });
+			await s.owner.connect(s.ownerToken);
+			const since = s.owner.mark();
+			await s.owner.join(room, "Owner");
+			const ev = await s.owner.waitFor(JOIN_RESULT, { since });
+			assert.equal(ev.name, "CONFERENCE_JOINED", `owner rejoin: ${JSON.stringify(ev.args)}`);
+			assert.equal(await s.owner.call("isJoined"), true, "isJoined()");
+			assert.equal(await s.owner.call("isModerator"), true, "isModerator() after the rejoin");
+			assert.equal(await s.owner.call("isMembersOnly"), true, "the lobby is still on");
+			await s.guest.waitFor("USER_JOINED", { since: gSince, match: (a) => a[1]?.name === "Owner" });
+		}));
+
+	test("the owner disables the lobby and a waiting guest walks in", e2e.scenario("disable-lobby", async () => {
+		const guest = await e2e.client("guest-waiting");
+		await refusedGuest(guest, "Guest Three");
+		await knock(guest, "Guest Three", "guest.three@example.com");
+		const gSince = guest.mark(), oSince = s.owner.mark();
+		await s.owner.call("disableLobby");
+		const ev = await guest.waitFor(JOIN_RESULT, { since: gSince });
+		assert.equal(ev.name, "CONFERENCE_JOINED", `waiting guest after disable: ${JSON.stringify(ev.args)}`);
+		await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since: oSince, match: (a) => a[0] === false });
+		await s.owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[1]?.name === "Guest Three" });
+		assert.equal(await s.owner.call("isMembersOnly"), false);
+	}));
+});
