@@ -212,3 +212,18 @@ bench-token: $(BUILD)/bench/bench_token
 	@echo "openssl speed (same machine, same run):"
 	$(Q)openssl speed -seconds 3 rsa2048 ecdsap256 2>/dev/null | grep -E '^ *(sign|rsa|256 bits)'
 	$(Q)openssl speed -seconds 3 -hmac sha256 2>/dev/null | grep -E '^(type|hmac)'
+
+# ---- bench targets ----
+# The join-path benchmark (tests/bench/run, `make bench`): bench_load drives Prosody over c2s
+# with many libstrophe client connections; bench_feed stands in for Prosody on lobbyd's
+# component socket. Built with the project's flags; never part of `make test`.
+BENCH_BINS = $(BUILD)/bench/bench_load $(BUILD)/bench/bench_feed $(BUILD)/bench/bench_token
+$(BUILD)/bench/bench_load: $(call obj,tests/bench/bench_load.c)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/bench/bench_feed: $(call obj,tests/bench/bench_feed.c)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+bench: $(BENCH_BINS)

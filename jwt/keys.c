@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -41,6 +42,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
+#include "jwt/claims.h"
 #include "jwt/keyfile.h"
 #include "jwt/keys.h"
 
@@ -121,54 +123,43 @@ void keys_alg_mask_names(unsigned mask, char *dst, size_t dst_size)
 int keys_alg_list_parse(const char *list, unsigned allowed, const char *what,
                         unsigned *mask, struct token_reason *why)
 {
-    const char *p = list, *start, *end;
+    struct claims_list names;
     enum keys_alg alg;
     char quoted[48];
+    int r = -1;
 
     *mask = 0;
-    while (*p != '\0') {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        start = p;
-        while (*p != '\0' && *p != ',')
-            p++;
-        end = p;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        if (*p == ',')
-            p++;
-        if (end == start) {
-            token_reason_set(why, "%s: empty algorithm name", what);
-            goto fail;
-        }
-        if ((size_t)(end - start) == 4 && strncasecmp(start, "none", 4) == 0) {
+    if (claims_list_parse(list, what, &names, why) != 0)
+        return -1;
+    for (size_t i = 0; i < names.n; i++) {
+        const char *name = names.items[i];
+        size_t len = strlen(name);
+
+        if (strcasecmp(name, "none") == 0) {
             token_reason_set(why, "%s: alg \"none\" is never accepted", what);
-            goto fail;
+            goto out;
         }
-        token_reason_quote(quoted, sizeof(quoted), start, (size_t)(end - start),
-                           16);
-        if (keys_alg_from_name(start, (size_t)(end - start), &alg) != 0) {
+        token_reason_quote(quoted, sizeof(quoted), name, len, 16);
+        if (keys_alg_from_name(name, len, &alg) != 0) {
             token_reason_set(why,
                              "%s: unknown algorithm %s (known: HS256, "
                              "HS384, HS512, RS256, RS384, RS512, ES256, ES384)",
                              what, quoted);
-            goto fail;
+            goto out;
         }
         if ((allowed & KEYS_ALG_BIT(alg)) == 0) {
             token_reason_set(why, "%s: algorithm %s does not belong here", what,
                              quoted);
-            goto fail;
+            goto out;
         }
         *mask |= KEYS_ALG_BIT(alg);
     }
-    if (*mask == 0) {
-        token_reason_set(why, "%s: no algorithm listed", what);
-        goto fail;
-    }
-    return 0;
-fail:
-    *mask = 0;
-    return -1;
+    r = 0;
+out:
+    if (r != 0)
+        *mask = 0;
+    claims_list_free(&names);
+    return r;
 }
 
 /* Reads the HS secret of a set: one trailing newline dropped, no PEM. */

@@ -284,59 +284,53 @@ static void handle_muc_admin(struct stream *s, xmpp_stanza_t *iq)
     finish(s, iq, rc, effects, bridge_empty_reply(iq, xmpp_stanza_get_to(iq)));
 }
 
-static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *p, void *arg)
+/* A presence or message to a lobby room: parse with 'parse', let the
+ * daemon decide, send the effects (RELAY effects pass 'st' on). A refused
+ * message gets an error back; a refused presence has its refusal among
+ * the effects already. */
+static void handle_lobby_stanza(struct stream *s, xmpp_stanza_t *st,
+                                int (*parse)(xmpp_stanza_t *, struct muc_request *, char *))
 {
-    struct stream *s = arg;
     const struct lobby_actions *effects = NULL;
     struct muc_request rq;
     char why[MUC_WHY_MAX];
     int rc;
 
-    (void)conn;
-    rc = muc_parse_presence(p, &rq, why);
+    rc = parse(st, &rq, why);
     if (rc == 0)
-        return 1;
+        return;
     if (rc == -1) {
-        refuse_malformed(s, p, why);
-        return 1;
+        refuse_malformed(s, st, why);
+        return;
     }
     errno = 0;
     rc = s->h.on_muc(s->h.arg, &rq, &effects);
-    finish(s, p, rc, effects, NULL);
+    s->stats.events++;
+    if (effects != NULL)
+        send_effects(s, effects, st);
+    if (rc == 0 || rq.kind != MUC_REQ_MESSAGE)
+        return;
+    /* Not an occupant, not allowed to reach that one (knockers never reach
+     * each other), or nobody has that nick. */
+    if (errno == ENOENT)
+        send_release(s, stanza_error_reply(st, NULL, "cancel", "item-not-found", NULL));
+    else
+        send_release(s, stanza_error_reply(st, NULL, "modify", "not-acceptable",
+                                           "You are not in the lobby room, or may not "
+                                           "message this occupant"));
+}
+
+static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *p, void *arg)
+{
+    (void)conn;
+    handle_lobby_stanza(arg, p, muc_parse_presence);
     return 1;
 }
 
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *msg, void *arg)
 {
-    struct stream *s = arg;
-    const struct lobby_actions *effects = NULL;
-    struct muc_request rq;
-    char why[MUC_WHY_MAX];
-    int rc;
-
     (void)conn;
-    rc = muc_parse_message(msg, &rq, why);
-    if (rc == 0)
-        return 1;
-    if (rc == -1) {
-        refuse_malformed(s, msg, why);
-        return 1;
-    }
-    errno = 0;
-    rc = s->h.on_muc(s->h.arg, &rq, &effects);
-    s->stats.events++;
-    if (rc == 0) {
-        send_effects(s, effects, msg);
-        return 1;
-    }
-    /* Not an occupant, or not allowed to reach that one (knockers never
-     * reach each other), or nobody has that nick. */
-    if (errno == ENOENT)
-        send_release(s, stanza_error_reply(msg, NULL, "cancel", "item-not-found", NULL));
-    else
-        send_release(s, stanza_error_reply(msg, NULL, "modify", "not-acceptable",
-                                           "You are not in the lobby room, or may not "
-                                           "message this occupant"));
+    handle_lobby_stanza(arg, msg, muc_parse_message);
     return 1;
 }
 

@@ -63,6 +63,24 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 		assert.equal(await s.owner.call("isMembersOnly"), true);
 	}));
 
+	// Under Jicofo the room always exists before any user joins, so an owner is never the room's
+	// creator: its moderator rights must come from the token alone.
+	test("an owner token is moderator in a room another user created", e2e.scenario("owner-not-creator", async () => {
+		const other = `${room}-b`;
+		const creator = await e2e.client("creator");
+		await creator.connect();
+		let since = creator.mark();
+		await creator.join(other, "Creator");
+		assert.equal((await creator.waitFor(JOIN_RESULT, { since })).name, "CONFERENCE_JOINED", "creator joins");
+		const owner = await e2e.client("owner-b");
+		await owner.connect(e2e.token(other, { moderator: true, name: "Owner B" }));
+		since = owner.mark();
+		await owner.join(other, "Owner B");
+		const ev = await owner.waitFor(JOIN_RESULT, { since });
+		assert.equal(ev.name, "CONFERENCE_JOINED", `owner join: ${JSON.stringify(ev.args)}`);
+		assert.equal(await owner.call("isModerator"), true, "the token owner is moderator");
+	}));
+
 	test("a guest is refused with membersOnly and the lobby room's JID", e2e.scenario("guest-refused", async () => {
 		s.guest = await e2e.client("guest-approved", { persistent: true });
 		await refusedGuest(s.guest, "Guest One");
@@ -95,6 +113,7 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 	test("the owner reconnects with the same token and is moderator again while the lobby is on",
 		e2e.scenario("owner-rejoin", async () => {
 			assert.equal(await s.owner.call("isMembersOnly"), true, "precondition: the lobby is on");
+			assert.equal(await s.guest.call("isJoined"), true, "precondition: the approved guest keeps the room alive");
 			const gSince = s.guest.mark();
 			await s.owner.leaveAndDisconnect();
 			await s.guest.waitFor("USER_LEFT", { since: gSince });

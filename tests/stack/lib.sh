@@ -94,6 +94,8 @@ prosody_start() {
     done
     # A module that fails to load leaves Prosody running without it: refuse such a stack. The
     # listeners can be up before the MUC component has loaded its modules, so wait for the line.
+    # (A plain-Prosody stack, STACK_NO_BRIDGE=1, has no bridge to wait for.)
+    if [ "$(stack_env_get NO_BRIDGE)" = 1 ]; then return 0; fi
     if ! stack_wait_log "$PROSODY_LOG" "$offset" "lobbyd_bridge.*Joins to .* wait for lobbyd" 20 "$pid" ||
         tail -c "+$((offset + 1))" "$PROSODY_LOG" | grep -q "Error initializing module 'lobbyd_bridge'"; then
         grep -A3 "lobbyd_bridge" "$PROSODY_LOG" | tail -n 20 >&2 || true

@@ -137,6 +137,7 @@ export function useE2E(stackOptions = {}) {
 				const from = e2e.clients.length;
 				try {
 					await fn();
+					if (process.env.E2E_KEEP_ARTIFACTS) await e2e.keepArtifacts(name, [...e2e.persistent, ...e2e.clients]);
 				} catch (err) {
 					e2e.failed = true;
 					const dir = await e2e.keepArtifacts(name, [...e2e.persistent, ...e2e.clients]);
