@@ -63,7 +63,8 @@ static const struct opt opts[] = {
     {"invalid_token", OPT_ENUM, O(invalid_token), 0, 0, "guest", invalid_tokens, false,
      "a token that fails verification: guest (treated as no token) or deny (join refused)"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
-     "guests must give a display name before knocking (never applies to owners)"},
+     "guests must give a display name before knocking (never applies to owners); it is also "
+     "advertised on the lobby domain's disco#info, so Jitsi Meet asks every user for a name"},
     {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
      "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
     {"rejoin_window", OPT_UINT, O(rejoin_window_s), 0, 86400, "60", NULL, false,

@@ -4,8 +4,10 @@
 //
 // One room, one story: the owner (token with moderator rights) enables the lobby; guests without
 // tokens are refused, knock, are approved or denied; the owner leaves and comes back with the
-// same token while the lobby is on (the case the stock lobby fails); the owner disables the
-// lobby and a waiting guest walks in. Scenarios run in order and share the owner and the room.
+// same token while the lobby is on (the case the stock lobby fails); a lobby-bypass token walks
+// in; the owner disables the lobby and a waiting guest walks in; the owner enables it again with
+// guests present. Scenarios run in order and share the owner, the approved guest and the room;
+// a second room checks that an owner who did not create the room is moderator too.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { useE2E } from "./lib/harness.mjs";
@@ -18,7 +20,7 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 	const e2e = useE2E();
 	// Room names are lower-case: the client library lower-cases them.
 	const room = `e2e-${Math.random().toString(36).slice(2, 8)}`;
-	const s = { owner: null, ownerToken: null, guest: null };
+	const s = { owner: null, ownerToken: null, guest: null, waiting: null };
 
 	// A guest without a token asks for the main room and must be sent to the lobby: the join
 	// fails with membersOnly, carrying the lobby room's JID. Returns that JID.
@@ -128,8 +130,22 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 			await s.guest.waitFor("USER_JOINED", { since: gSince, match: (a) => a[1]?.name === "Owner" });
 		}));
 
+	test("a lobby-bypass token walks past the lobby, as a participant", e2e.scenario("bypass", async () => {
+		const user = await e2e.client("bypass");
+		await user.connect(e2e.token(room, { bypass: true, name: "Bypass" }));
+		const since = user.mark(), oSince = s.owner.mark();
+		await user.join(room, "Bypass");
+		const ev = await user.waitFor(JOIN_RESULT, { since });
+		assert.equal(ev.name, "CONFERENCE_JOINED", `bypass join: ${JSON.stringify(ev.args)}`);
+		assert.equal(await user.call("isModerator"), false, "a bypass token grants no moderator rights");
+		await s.owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[1]?.name === "Bypass" });
+		await s.owner.expectNo("LOBBY_USER_JOINED", { since: oSince, ms: 0 });
+		await user.leaveAndDisconnect();
+		await s.owner.waitFor("USER_LEFT", { since: oSince, match: (a) => a[1]?.name === "Bypass" });
+	}));
+
 	test("the owner disables the lobby and a waiting guest walks in", e2e.scenario("disable-lobby", async () => {
-		const guest = await e2e.client("guest-waiting");
+		const guest = s.waiting = await e2e.client("guest-waiting", { persistent: true });
 		await refusedGuest(guest, "Guest Three");
 		await knock(guest, "Guest Three", "guest.three@example.com");
 		const gSince = guest.mark(), oSince = s.owner.mark();
@@ -139,5 +155,22 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 		await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since: oSince, match: (a) => a[0] === false });
 		await s.owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[1]?.name === "Guest Three" });
 		assert.equal(await s.owner.call("isMembersOnly"), false);
+	}));
+
+	// The 2021 client grants membership to every non-member with a full JID before it turns the
+	// lobby on; the occupants must stay in the room, and everyone must go on seeing them.
+	test("re-enabling the lobby keeps everyone in the room", e2e.scenario("reenable-lobby", async () => {
+		const oSince = s.owner.mark(), wSince = s.waiting.mark(), gSince = s.guest.mark();
+		await s.owner.call("enableLobby");
+		await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since: oSince, match: (a) => a[0] === true });
+		await s.waiting.waitFor("MEMBERS_ONLY_CHANGED", { since: wSince, match: (a) => a[0] === true });
+		for (const [c, since] of [[s.waiting, wSince], [s.guest, gSince]]) {
+			for (const name of ["KICKED", "CONFERENCE_FAILED", "CONFERENCE_LEFT"]) await c.expectNo(name, { since, ms: 0 });
+		}
+		await s.owner.expectNo("USER_LEFT", { since: oSince, ms: 1500 });
+		await s.waiting.expectNo("KICKED", { since: wSince, ms: 0 });
+		assert.equal(await s.waiting.call("isJoined"), true, "Guest Three is still in the room");
+		const names = (await s.owner.call("getParticipants")).map((p) => p.name).sort();
+		assert.deepEqual(names, ["Guest One", "Guest Three"], "the owner sees both guests");
 	}));
 });

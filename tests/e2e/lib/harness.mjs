@@ -4,7 +4,7 @@
 // and a JSON log of its events (plus console messages and a stanza trace), and the stack's logs,
 // under E2E_ARTIFACTS/<scenario>/.
 import { before, after } from "node:test";
-import { mkdirSync, writeFileSync, copyFileSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, writeFileSync, appendFileSync, copyFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { Stack } from "../../integration/lib/stack.mjs";
@@ -141,7 +141,7 @@ export function useE2E(stackOptions = {}) {
 				} catch (err) {
 					e2e.failed = true;
 					const dir = await e2e.keepArtifacts(name, [...e2e.persistent, ...e2e.clients]);
-					err.message += `\n(artifacts: ${dir})`;
+					if (err instanceof Error) err.message += `\n(artifacts: ${dir})`;
 					throw err;
 				} finally {
 					for (const c of e2e.clients.splice(from)) await c.close();
@@ -171,6 +171,8 @@ export function useE2E(stackOptions = {}) {
 		const setup = focusSetup("meet.test");
 		const bridgeExtra = [stackOptions.bridgeExtra, setup.prosodyConf].filter(Boolean).join("\n");
 		e2e.stack = await Stack.up({ ...stackOptions, bridgeExtra });
+		// tests/e2e/run stops every stack listed here on exit, even when the runner was killed.
+		if (process.env.E2E_STACKS_FILE) appendFileSync(process.env.E2E_STACKS_FILE, `${e2e.stack.dir}\n`);
 		if (e2e.stack.env.DOMAIN !== "meet.test") throw new Error(`stack domain ${e2e.stack.env.DOMAIN}: update focusSetup()`);
 		e2e.focus = await startFocus(e2e.stack, setup);
 		e2e.server = await startPageServer();
