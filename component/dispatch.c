@@ -116,7 +116,6 @@ static void check_token(struct dispatch *d, const struct bridge_join *bj, struct
     lj->token = LOBBY_TOKEN_NONE;
     if (bj->token == NULL)
         return;
-    token_fingerprint(bj->token, bj->token_len, fp);
     if (n >= sizeof(node))
         n = sizeof(node) - 1;
     memcpy(node, bj->room, n);
@@ -124,10 +123,13 @@ static void check_token(struct dispatch *d, const struct bridge_join *bj, struct
     st = token_verify(d->verifier, bj->token, bj->token_len, node, (int64_t)time(NULL), &claims,
                       why);
     if (st != TOKEN_VALID) {
+        /* A verified token carries its fingerprint; a refused one gets it here. */
+        token_fingerprint(bj->token, bj->token_len, fp);
         lj->token = LOBBY_TOKEN_INVALID;
         lj->token_reason = why->text;
         return;
     }
+    memcpy(fp, claims.fingerprint, TOKEN_FINGERPRINT_SIZE);
     lj->token = LOBBY_TOKEN_VALID;
     lj->token_owner = claims.owner;
     lj->token_bypass = claims.bypass;
