@@ -520,6 +520,9 @@ int config_load_secret(struct config *cfg, FILE *errs)
             return -1;
         }
         cfg->component_secret = xstrdup(env);
+        /* unsetenv() leaves the original block (and /proc/self/environ)
+         * untouched: wipe the value in place first. */
+        OPENSSL_cleanse((char *)env, strlen(env));
         unsetenv("LOBBYD_COMPONENT_SECRET");
         return 0;
     }

@@ -189,13 +189,17 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(d->last.text, qtext, sizeof(qtext)));
 }
 
-/* A lobby call returned -1. EPERM, ENOSPC and ENOENT are refusals the
- * caller reports; anything else (out of memory) is fatal, as everywhere in the
- * daemon: systemd restarts it. */
-static int lobby_failed(const char *what)
+/* A lobby call returned -1 with errno 'e' (saved right after the call).
+ * EPERM, ENOSPC and ENOENT are refusals the caller reports: errno is set
+ * back to 'e' for it. Anything else (out of memory) is fatal, as
+ * everywhere in the daemon: systemd restarts it. */
+static int lobby_failed(const char *what, int e)
 {
-    if (errno == EPERM || errno == ENOSPC || errno == ENOENT)
+    if (e == EPERM || e == ENOSPC || e == ENOENT) {
+        errno = e;
         return -1;
+    }
+    errno = e;
     fatal("lobby: %s failed", what);
 }
 
@@ -220,59 +224,79 @@ static bool is_moderating(const char *affiliation)
     return strcmp(affiliation, "owner") == 0 || strcmp(affiliation, "admin") == 0;
 }
 
+static int on_occupant(struct dispatch *d, const struct bridge_event *ev, uint64_t now)
+{
+    int rc, e;
+
+    if (strcmp(ev->event, "left") == 0)
+        rc = lobby_on_occupant_left(d->lobby, ev->room, ev->jid, ev->removed, now, &d->actions);
+    else if (strcmp(ev->event, "joined") == 0)
+        rc = lobby_on_occupant_joined(d->lobby, ev->room, ev->jid,
+                                      is_moderating(ev->affiliation), now, &d->actions);
+    else
+        rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation),
+                            &d->actions);
+    if (rc != -1)
+        return 0;
+    e = errno;
+    log_warnx("lobby: cannot record %s %s of %s: too many rooms or owners", ev->event, ev->jid,
+              ev->room);
+    return lobby_failed("recording an occupant", e);
+}
+
+static int on_admit(struct dispatch *d, const struct bridge_event *ev, uint64_t now)
+{
+    for (size_t i = 0; i < ev->n_invitees; i++) {
+        int rc = lobby_on_admit(d->lobby, ev->room, ev->invitees[i], ev->actor, now,
+                                &d->actions);
+        int e = errno;
+
+        if (rc == -1 && e == EPERM) {
+            log_info("lobby: room=%s refused approve of %s by %s: the actor is not an owner "
+                     "present in the room", ev->room, ev->invitees[i], ev->actor);
+            errno = e;
+            return -1;
+        }
+        if (rc == -1)
+            return lobby_failed("admitting", e);
+        log_info("lobby: room=%s admit=%s actor=%s knockers=%d", ev->room, ev->invitees[i],
+                 ev->actor, rc);
+    }
+    return 0;
+}
+
 int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
     uint64_t now = monotonic_ms();
-    int rc = 0;
+    int rc, e;
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
     switch (ev->kind) {
     case BRIDGE_EV_OCCUPANT:
-        if (strcmp(ev->event, "left") == 0) {
-            lobby_on_occupant_left(d->lobby, ev->room, ev->jid, now);
-            break;
-        }
-        rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation));
-        if (rc == -1) {
-            log_warnx("lobby: cannot record owner %s of %s: too many rooms or owners", ev->jid,
-                      ev->room);
-            return lobby_failed("recording an owner");
-        }
-        break;
+        return on_occupant(d, ev, now);
     case BRIDGE_EV_LOBBY:
         rc = ev->enabled ? lobby_on_enable(d->lobby, ev->room, ev->actor, now, &d->actions)
                          : lobby_on_disable(d->lobby, ev->room, ev->actor, now, &d->actions);
         if (rc == -1) {
+            e = errno;
             log_warnx("lobby: cannot switch the lobby of %s: too many rooms", ev->room);
-            return lobby_failed("switching a lobby");
+            return lobby_failed("switching a lobby", e);
         }
         if (ev->enabled)
             log_info("lobby: room=%s lobby=on actor=%s", ev->room, ev->actor);
         else
             log_info("lobby: room=%s lobby=off actor=%s released=%d", ev->room, ev->actor, rc);
-        break;
+        return 0;
     case BRIDGE_EV_ADMIT:
-        for (size_t i = 0; i < ev->n_invitees; i++) {
-            rc = lobby_on_admit(d->lobby, ev->room, ev->invitees[i], ev->actor, now, &d->actions);
-            if (rc == -1 && errno == EPERM) {
-                log_info("lobby: room=%s refused approve of %s by %s: the actor is not an owner "
-                         "present in the room", ev->room, ev->invitees[i], ev->actor);
-                return -1;
-            }
-            if (rc == -1)
-                return lobby_failed("admitting");
-            log_info("lobby: room=%s admit=%s actor=%s knockers=%d", ev->room, ev->invitees[i],
-                     ev->actor, rc);
-        }
-        break;
+        return on_admit(d, ev, now);
     case BRIDGE_EV_DESTROYED:
         rc = lobby_on_room_destroyed(d->lobby, ev->room, &d->actions);
         if (rc == -1)
-            return lobby_failed("destroying a room");
+            return lobby_failed("destroying a room", errno);
         log_info("lobby: room=%s destroyed told=%d", ev->room, rc);
-        break;
+        return 0;
     }
     return 0;
 }
@@ -282,8 +306,8 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
     struct dispatch *d = arg;
     struct lobby_knock k;
     uint64_t now = monotonic_ms();
-    char qname[128];
-    int rc = 0;
+    char qname[128], qnick[128];
+    int rc = 0, e;
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
@@ -293,12 +317,14 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
     k.real_jid = rq->real_jid;
     k.display_name = rq->display_name[0] != '\0' ? rq->display_name : NULL;
     k.email = rq->email[0] != '\0' ? rq->email : NULL;
+    log_quote(rq->nick, qnick, sizeof(qnick));
     switch (rq->kind) {
     case MUC_REQ_JOIN:
         rc = lobby_on_knock(d->lobby, &k, now, &d->actions);
         if (rc != -1 && d->actions.n > 0 && d->actions.v[0].kind != LOBBY_DO_REFUSE)
-            log_info("lobby: knock room=%s nick=%s jid=%s name=\"%s\" moderator=%s", rq->lobby_room,
-                     rq->nick, rq->real_jid, log_quote(k.display_name, qname, sizeof(qname)),
+            log_info("lobby: knock room=%s nick=\"%s\" jid=%s name=\"%s\" moderator=%s",
+                     rq->lobby_room, qnick, rq->real_jid,
+                     log_quote(k.display_name, qname, sizeof(qname)),
                      d->actions.v[0].is_moderator ? "yes" : "no");
         break;
     case MUC_REQ_UPDATE:
@@ -310,27 +336,31 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
     case MUC_REQ_MESSAGE:
         rc = lobby_on_message(d->lobby, rq->lobby_room, rq->real_jid,
                               rq->nick[0] != '\0' ? rq->nick : NULL, &d->actions);
-        if (rc == -1 && (errno == EPERM || errno == ENOENT)) {
+        e = errno;
+        if (rc == -1 && (e == EPERM || e == ENOENT)) {
             log_debug("muc: room=%s refused a message from %s to \"%s\": %s", rq->lobby_room,
-                      rq->real_jid, rq->nick, errno == EPERM ? "not allowed" : "no such occupant");
+                      rq->real_jid, qnick, e == EPERM ? "not allowed" : "no such occupant");
+            errno = e;
             return -1;
         }
         break;
     case MUC_REQ_KICK:
         rc = lobby_on_deny(d->lobby, rq->lobby_room, rq->nick, rq->real_jid,
                            rq->reason[0] != '\0' ? rq->reason : NULL, now, &d->actions);
-        if (rc == -1 && errno == EPERM) {
-            log_info("lobby: room=%s refused deny of %s by %s: not a moderator of the lobby room",
-                     rq->lobby_room, rq->nick, rq->real_jid);
+        e = errno;
+        if (rc == -1 && e == EPERM) {
+            log_info("lobby: room=%s refused deny of \"%s\" by %s: not a moderator of the lobby "
+                     "room", rq->lobby_room, qnick, rq->real_jid);
+            errno = e;
             return -1;
         }
         if (rc != -1)
-            log_info("lobby: room=%s deny=%s actor=%s found=%s", rq->lobby_room, rq->nick,
+            log_info("lobby: room=%s deny=\"%s\" actor=%s found=%s", rq->lobby_room, qnick,
                      rq->real_jid, rc == 1 ? "yes" : "no");
         break;
     }
     if (rc == -1)
-        return lobby_failed("a lobby-room request");
+        return lobby_failed("a lobby-room request", errno);
     log_refusals(&d->actions);
     return 0;
 }

@@ -232,8 +232,8 @@ static void join_admission(const struct room *r, const char *real_jid,
     if (r == NULL || real_jid == NULL)
         return;
     a = room_admission_find(r, real_jid);
-    if (a == NULL || (a->state != ROOM_ADMISSION_PRESENT &&
-                      now_ms >= a->deadline_ms))
+    if (a == NULL || a->state == ROOM_ADMISSION_PENDING ||
+        (a->state != ROOM_ADMISSION_PRESENT && now_ms >= a->deadline_ms))
         return;
     if (a->state == ROOM_ADMISSION_LEFT) {
         f->admission = POLICY_ADMISSION_REJOIN;
@@ -261,9 +261,17 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         r->enabled = true;
         return 0;
     }
-    /* A full admission table only costs a later rejoin; the join stands. */
+    /* The verdict lets the session try; Prosody may still refuse it (a
+     * wrong password, a nick conflict, a full room). Only the bridge's
+     * <occupant event='joined'> makes it an admission (lobby_on_occupant_
+     * joined); until then an existing admission keeps its state and a new
+     * one is PENDING, which admits nobody. A full admission table only
+     * costs a later rejoin; the join stands. */
+    if (room_admission_find(r, join->real_jid) != NULL)
+        return 0;
     if (room_admission_put(r, join->real_jid, join->session,
-                           ROOM_ADMISSION_PRESENT, now_ms, UINT64_MAX) != 0 &&
+                           ROOM_ADMISSION_PENDING, now_ms,
+                           now_ms + LOBBY_ADMIT_JOIN_MS) != 0 &&
         r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM)
         return -1;
     return 0;
@@ -427,8 +435,26 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
 
 /* ---- main-room mirror, timers ---- */
 
+/* 'real_jid' stops moderating the lobby room, if it does: it no longer
+ * sees knockers (stock Jitsi filters on the main-room affiliation). */
+static int drop_moderator(struct room *r, const char *real_jid,
+                          struct lobby_actions *out)
+{
+    struct room_moderator *m = room_moderator_by_jid(r, real_jid);
+
+    if (m == NULL)
+        return 0;
+    if (lobby_actions_push(out, &(struct lobby_effect_src){
+            .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true,
+            .is_moderator = true, .room = r->lobby_jid, .to = m->real_jid,
+            .nick = m->nick, .subject_jid = m->real_jid }) != 0)
+        return -1;
+    room_moderator_remove(r, m);
+    return 0;
+}
+
 int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
-                   bool present)
+                   bool present, struct lobby_actions *out)
 {
     struct room *r = present ? lobby_find_or_add(lb, room) : lobby_find_main(lb, room);
 
@@ -438,29 +464,55 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
         errno = r->owners.count >= LOBBY_MAX_OWNERS_PER_ROOM ? ENOSPC : ENOMEM;
         return -1;
     }
+    return present ? 0 : drop_moderator(r, real_jid, out);
+}
+
+int lobby_on_occupant_joined(struct lobby *lb, const char *room,
+                             const char *real_jid, bool owner, uint64_t now_ms,
+                             struct lobby_actions *out)
+{
+    struct room *r = lobby_find_or_add(lb, room);
+
+    if (r == NULL || real_jid == NULL)
+        return r == NULL ? -1 : 0;
+    if (lobby_on_owner(lb, room, real_jid, owner, out) != 0)
+        return -1;
+    /* A full admission table only costs a later rejoin. */
+    if (room_admission_put(r, real_jid, NULL, ROOM_ADMISSION_PRESENT, now_ms,
+                           UINT64_MAX) != 0 &&
+        r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM) {
+        errno = ENOMEM;
+        return -1;
+    }
     return 0;
 }
 
-void lobby_on_occupant_left(struct lobby *lb, const char *room,
-                            const char *real_jid, uint64_t now_ms)
+int lobby_on_occupant_left(struct lobby *lb, const char *room,
+                           const char *real_jid, bool removed, uint64_t now_ms,
+                           struct lobby_actions *out)
 {
     struct room *r = lobby_find_main(lb, room);
     struct room_admission *a;
 
     if (r == NULL || real_jid == NULL)
-        return;
+        return 0;
     /* Removing never allocates, so this cannot fail. */
     (void)room_owner_set(r, real_jid, false);
+    if (drop_moderator(r, real_jid, out) != 0)
+        return -1;
     a = room_admission_find(r, real_jid);
-    if (a == NULL || a->state == ROOM_ADMISSION_APPROVED)
-        return;
-    if (lb->cfg.rejoin_window_ms == 0) {
+    if (a == NULL)
+        return 0;
+    /* Kicked (or the room went away): the admission is revoked, so a
+     * kicked guest knocks again. Otherwise the rejoin window starts. */
+    if (removed || a->state == ROOM_ADMISSION_PENDING || lb->cfg.rejoin_window_ms == 0) {
         room_admission_remove(a);
-        return;
+        return 0;
     }
     /* Only moves the entry between lists: cannot fail. */
     (void)room_admission_put(r, real_jid, NULL, ROOM_ADMISSION_LEFT, now_ms,
                              now_ms + lb->cfg.rejoin_window_ms);
+    return 0;
 }
 
 uint64_t lobby_next_deadline(const struct lobby *lb)

@@ -43,11 +43,13 @@
  *    and a new connection of the same account gets a new one. A display
  *    name is never used to recognise anybody: guests choose it.
  *  - An admission is created when lobbyd admits a waiting session
- *    (lobby_on_admit) and whenever lobbyd lets a session in (any ALLOW
- *    verdict, lobby on or off, so sessions that were inside before the
- *    lobby went on, or came in by token, password or service identity,
- *    are covered too). It lasts while the session is in the main room and
- *    for rejoin_window_ms after it leaves; an approved knocker has
+ *    (lobby_on_admit) and whenever Prosody confirms that a session joined
+ *    (lobby_on_occupant_joined, lobby on or off, so sessions that were
+ *    inside before the lobby went on, or came in by token, password or
+ *    service identity, are covered too). A verdict alone admits nobody:
+ *    Prosody may still refuse the join. It lasts while the session is in
+ *    the main room and for rejoin_window_ms after it leaves, and ends at
+ *    once when the session is kicked; an approved knocker has
  *    LOBBY_ADMIT_JOIN_MS to make its first join. When a room already holds
  *    LOBBY_MAX_ADMITTED_PER_ROOM admissions no new one is recorded: the
  *    join itself is unaffected, a later rejoin of that session knocks.
@@ -256,20 +258,34 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
                             struct lobby_actions *out);
 
 /*
- * Mirror: 'real_jid' is now (present) or no longer an owner present in
- * the main room. Only owners present may moderate the lobby room.
- * Returns 0, or -1 (ENOMEM, ENOSPC past LOBBY_MAX_OWNERS_PER_ROOM or
- * LOBBY_MAX_ROOMS).
+ * Mirror: 'real_jid' is now (present) or no longer an owner (or admin)
+ * present in the main room. Only owners present may moderate the lobby
+ * room: one who stops being an owner also stops moderating it (effect:
+ * OCCUPANT_GONE to it, is_self). Returns 0, or -1 (ENOMEM, ENOSPC past
+ * LOBBY_MAX_OWNERS_PER_ROOM or LOBBY_MAX_ROOMS).
  */
 int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
-                   bool present);
+                   bool present, struct lobby_actions *out);
 
 /*
- * 'real_jid' left the main room: it stops being a mirrored owner, and its
- * admission, if any, gets rejoin_window_ms before it ends. Cannot fail.
+ * Prosody confirmed that 'real_jid' joined the main room ('owner': as an
+ * owner or admin). Its admission becomes PRESENT: it now lasts while the
+ * session is in the room and for the rejoin window after. A verdict alone
+ * never makes one, since Prosody may still refuse the join. Returns 0 or -1.
  */
-void lobby_on_occupant_left(struct lobby *lb, const char *room,
-                            const char *real_jid, uint64_t now_ms);
+int lobby_on_occupant_joined(struct lobby *lb, const char *room,
+                             const char *real_jid, bool owner, uint64_t now_ms,
+                             struct lobby_actions *out);
+
+/*
+ * 'real_jid' left the main room: it stops being a mirrored owner (and a
+ * lobby moderator), and its admission gets rejoin_window_ms before it
+ * ends, unless it was 'removed' (kicked, or the room destroyed): then the
+ * admission ends at once, so a kicked guest knocks again. Returns 0 or -1.
+ */
+int lobby_on_occupant_left(struct lobby *lb, const char *room,
+                           const char *real_jid, bool removed, uint64_t now_ms,
+                           struct lobby_actions *out);
 
 /*
  * The earliest monotonic time at which lobby_expire() has work, or

@@ -117,7 +117,7 @@ static void admission_drain(struct lobby_hnode *n, void *arg)
         LOBBY_HASH_ENTRY(n, struct room_admission, by_jid);
     struct room_timers *t = arg;
 
-    if (a->state == ROOM_ADMISSION_APPROVED)
+    if (a->state == ROOM_ADMISSION_APPROVED || a->state == ROOM_ADMISSION_PENDING)
         TAILQ_REMOVE(&t->approved, a, timer);
     else if (a->state == ROOM_ADMISSION_LEFT)
         TAILQ_REMOVE(&t->left, a, timer);
@@ -377,7 +377,8 @@ int room_owner_set(struct room *r, const char *jid, bool present)
 static struct room_admission_list *admission_list(struct room_timers *t,
                                                   enum room_admission_state s)
 {
-    if (s == ROOM_ADMISSION_APPROVED)
+    /* Both run for LOBBY_ADMIT_JOIN_MS, so one list stays sorted. */
+    if (s == ROOM_ADMISSION_APPROVED || s == ROOM_ADMISSION_PENDING)
         return &t->approved;
     if (s == ROOM_ADMISSION_LEFT)
         return &t->left;

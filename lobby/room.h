@@ -49,7 +49,9 @@ struct room_owner {
 enum room_admission_state {
     ROOM_ADMISSION_APPROVED,           /* admitted, main-room join still to come */
     ROOM_ADMISSION_PRESENT,            /* in the main room; no deadline */
-    ROOM_ADMISSION_LEFT                /* left; rejoin window running */
+    ROOM_ADMISSION_LEFT,               /* left; rejoin window running */
+    ROOM_ADMISSION_PENDING             /* let in by a verdict, join not yet confirmed by
+                                          Prosody: not an admission until it is */
 };
 
 struct room;

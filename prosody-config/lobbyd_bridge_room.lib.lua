@@ -80,22 +80,23 @@ end
 
 -- §2.1 occupants. Hooks at the default priority 0: they only observe. Neighbours: mod_muc's
 -- empty-room cleanup on muc-occupant-left (-1) runs after ours, so `left` precedes `destroyed`.
-local function tell_occupant(room, occupant, event_name, affiliation)
+local function tell_occupant(room, occupant, event_name, affiliation, removed)
 	tell(st.stanza("occupant", {
 		xmlns = xmlns_bridge; room = room.jid; jid = occupant.jid; nick = jid.resource(occupant.nick);
-		event = event_name; affiliation = affiliation or "none";
+		event = event_name; affiliation = affiliation or "none"; removed = removed and "true" or nil;
 	}));
 end
 
+-- Every join: a verdict lets a session try, only this confirms it got in (Prosody may still
+-- refuse it after the verdict: password, nick conflict, a full room).
 module:hook("muc-occupant-joined", function (event)
-	local affiliation = event.room:get_affiliation(event.occupant.bare_jid);
-	if moderating[affiliation] then
-		tell_occupant(event.room, event.occupant, "joined", affiliation);
-	end
+	tell_occupant(event.room, event.occupant, "joined", event.room:get_affiliation(event.occupant.bare_jid));
 end);
 
+-- Without a stanza the occupant did not leave by itself: it was kicked or the room went away.
 module:hook("muc-occupant-left", function (event)
-	tell_occupant(event.room, event.occupant, "left", event.room:get_affiliation(event.occupant.bare_jid));
+	tell_occupant(event.room, event.occupant, "left", event.room:get_affiliation(event.occupant.bare_jid),
+		event.stanza == nil);
 end);
 
 module:hook("muc-set-affiliation", function (event)

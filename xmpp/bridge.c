@@ -8,7 +8,7 @@
  *   out: <iq type='result'><verdict xmlns='urn:lobbyd:bridge:0' action
  *          [affiliation] rule [lobby] [type condition] [password='supply']>[text]</verdict></iq>
  *   in:  <iq type='set'> with one of the main-room events (§2):
- *          <occupant room jid nick event affiliation/>, <lobby room actor enabled/>,
+ *          <occupant room jid [nick] event affiliation [removed]/>, <lobby room actor enabled/>,
  *          <admit room actor><invitee jid/>…</admit>, <destroyed room/>
  *   out: <iq type='result'/>, or <admitted><invitee jid/>…</admitted> for <admit/>
  * Every field has a maximum; anything over it, missing or not one of the
@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "component/log.h"
 #include "xmpp/stanza.h"
@@ -89,6 +91,7 @@ static int opt_text(xmpp_stanza_t *el, const char *name, size_t max, char **out,
         return 0;
     len = strlen(t);
     if (len > max) {
+        OPENSSL_cleanse(t, len);
         xmpp_free(ctx, t);
         snprintf(why, BRIDGE_WHY_MAX, "<%s> is %zu bytes, more than %zu", name, len, max);
         return -1;
@@ -98,6 +101,8 @@ static int opt_text(xmpp_stanza_t *el, const char *name, size_t max, char **out,
         if (lenp != NULL)
             *lenp = len;
     }
+    /* This copy may be a token: wipe it too. */
+    OPENSSL_cleanse(t, len);
     xmpp_free(ctx, t);
     return 0;
 }
@@ -154,7 +159,7 @@ void bridge_join_clear(struct bridge_join *j)
     free(j->display_name);
     if (j->token != NULL) {
         /* A token is a bearer credential: do not leave it in freed memory. */
-        memset(j->token, 0, j->token_len);
+        OPENSSL_cleanse(j->token, j->token_len);
         free(j->token);
     }
     memset(j, 0, sizeof(*j));
@@ -202,6 +207,10 @@ static int parse_admit(xmpp_stanza_t *el, struct bridge_event *ev, char *why)
             snprintf(why, BRIDGE_WHY_MAX, "an invitee without a valid jid");
             return -1;
         }
+        if ((ev->n_invitees & (ev->n_invitees - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
+            ev->invitees = xrealloc(ev->invitees,
+                                    (ev->n_invitees == 0 ? 1 : 2 * ev->n_invitees) *
+                                        sizeof(*ev->invitees));
         ev->invitees[ev->n_invitees++] = xstrdup(jid);
     }
     if (ev->n_invitees == 0) {
@@ -246,6 +255,11 @@ int bridge_parse_event(xmpp_stanza_t *el, struct bridge_event *out, char *why)
             snprintf(why, BRIDGE_WHY_MAX, "occupant event or affiliation is not a known value");
             goto out;
         }
+        if (xmpp_stanza_get_attribute(el, "nick") != NULL &&
+            req_attr(el, "nick", BRIDGE_NICK_MAX, &ev.nick, why) == -1)
+            goto out;
+        ev.removed = xmpp_stanza_get_attribute(el, "removed") != NULL &&
+                     bool_attr(el, "removed", &ev.removed, why) == 0 && ev.removed;
         break;
     case BRIDGE_EV_LOBBY:
         if (req_attr(el, "actor", BRIDGE_JID_MAX, &ev.actor, why) == -1 ||
@@ -278,6 +292,7 @@ void bridge_event_clear(struct bridge_event *ev)
     free(ev->actor);
     for (size_t i = 0; i < ev->n_invitees; i++)
         free(ev->invitees[i]);
+    free(ev->invitees);
     memset(ev, 0, sizeof(*ev));
 }
 

@@ -18,7 +18,8 @@
 #define BRIDGE_JID_MAX 3071             /* RFC 7622: three parts of 1023 bytes */
 #define BRIDGE_NICK_MAX 1023
 #define BRIDGE_NAME_MAX 1024            /* display name, bytes */
-#define BRIDGE_TOKEN_MAX 16384
+#define BRIDGE_TOKEN_MAX 16384          /* transport bound: twice what jwt/ accepts, so an
+                                           oversized token is refused there with a reason */
 #define BRIDGE_SESSION_MAX 128
 #define BRIDGE_WHY_MAX 200
 
@@ -68,7 +69,7 @@ void bridge_join_clear(struct bridge_join *j);
 xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
                                     const struct bridge_verdict *v);
 
-#define BRIDGE_MAX_INVITEES 64
+#define BRIDGE_MAX_INVITEES 10000     /* "admit all" of a full lobby in one message */
 
 enum bridge_event_kind {
     BRIDGE_EV_OCCUPANT,         /* <occupant/>: joined, left, affiliation changed */
@@ -86,9 +87,10 @@ struct bridge_event {
     char *nick;                 /* OCCUPANT */
     char *event;                /* OCCUPANT: "joined", "left", "affiliation" */
     char *affiliation;          /* OCCUPANT */
+    bool removed;               /* OCCUPANT left: kicked, or the room went away */
     char *actor;                /* LOBBY, ADMIT: full real JID of the moderator */
     bool enabled;               /* LOBBY */
-    char *invitees[BRIDGE_MAX_INVITEES]; /* ADMIT */
+    char **invitees;            /* ADMIT, at most BRIDGE_MAX_INVITEES */
     size_t n_invitees;
 };
 

@@ -25,6 +25,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <openssl/rand.h>
 
 #include "component/log.h"
@@ -57,11 +61,29 @@ static uint64_t now_ms(void)
 
 static void strophe_log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg)
 {
-    (void)userdata;
-    (void)level;
-    /* libstrophe's own messages are detail: the stream logic below says
-     * what happened in words an operator can act on. */
+    const struct stream *s = userdata;
+
+    /* libstrophe's DEBUG level writes every stanza ("SENT: …", "RECV: …"),
+     * tokens included: only with debug_xmpp, documented as unsafe. Its
+     * other messages are detail; the stream logic below says what happened
+     * in words an operator can act on. */
+    if (level < XMPP_LEVEL_WARN && !s->p.debug_xmpp)
+        return;
     log_debug("xmpp: %s: %s", area, msg);
+}
+
+/* Nagle's algorithm would hold the second of two stanzas written for one
+ * event until Prosody's delayed ACK (~40 ms) on every join and knock:
+ * stanzas are small and latency is the point. Keepalive notices a peer
+ * that vanished without closing. */
+static int tune_socket(xmpp_conn_t *conn, void *sock)
+{
+    int fd = *(int *)sock;
+    int one = 1;
+
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+        log_warn("stream: cannot set TCP_NODELAY");
+    return xmpp_sockopt_cb_keepalive(conn, sock);
 }
 
 static void schedule_retry(struct stream *s)
@@ -201,8 +223,8 @@ void stream_send_effects(struct stream *s, const struct lobby_actions *a)
 
 /* Send the effects the handler produced, then the reply (or the refusal
  * when the handler returned -1). */
-static void finish(struct stream *s, xmpp_stanza_t *req, int rc, const struct lobby_actions *effects,
-                   xmpp_stanza_t *reply)
+static void finish(struct stream *s, xmpp_stanza_t *req, int rc, int err,
+                   const struct lobby_actions *effects, xmpp_stanza_t *reply)
 {
     if (effects != NULL)
         stream_send_effects(s, effects);
@@ -216,7 +238,7 @@ static void finish(struct stream *s, xmpp_stanza_t *req, int rc, const struct lo
         xmpp_stanza_release(reply);
     if (strcmp(xmpp_stanza_get_name(req), "iq") == 0)
         send_release(s, stanza_error_reply(req, NULL, "auth", "forbidden",
-                                           errno == EPERM ? "only an owner of the room may do this"
+                                           err == EPERM ? "only an owner of the room may do this"
                                                           : "lobbyd could not complete this"));
 }
 
@@ -227,7 +249,7 @@ static void handle_event(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *el)
     const char *from = xmpp_stanza_get_from(iq);
     const struct lobby_actions *effects = NULL;
     xmpp_stanza_t *reply;
-    int rc;
+    int rc, err;
 
     if (from == NULL || strcmp(from, s->p.bridge_from) != 0) {
         s->stats.refused_requests++;
@@ -247,11 +269,12 @@ static void handle_event(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *el)
     }
     errno = 0;
     rc = s->h.on_event(s->h.arg, &ev, &effects);
+    err = errno;
     if (ev.kind == BRIDGE_EV_ADMIT)
         reply = bridge_admitted_reply(iq, s->p.jid, ev.invitees, ev.n_invitees);
     else
         reply = bridge_empty_reply(iq, s->p.jid);
-    finish(s, iq, rc, effects, reply);
+    finish(s, iq, rc, err, effects, reply);
     bridge_event_clear(&ev);
 }
 
@@ -273,7 +296,7 @@ static void handle_muc_admin(struct stream *s, xmpp_stanza_t *iq)
     const struct lobby_actions *effects = NULL;
     struct muc_request rq;
     char why[MUC_WHY_MAX];
-    int rc;
+    int rc, err;
 
     if (muc_parse_admin(iq, &rq, why) == -1) {
         refuse_malformed(s, iq, why);
@@ -281,7 +304,8 @@ static void handle_muc_admin(struct stream *s, xmpp_stanza_t *iq)
     }
     errno = 0;
     rc = s->h.on_muc(s->h.arg, &rq, &effects);
-    finish(s, iq, rc, effects, bridge_empty_reply(iq, xmpp_stanza_get_to(iq)));
+    err = errno;
+    finish(s, iq, rc, err, effects, bridge_empty_reply(iq, xmpp_stanza_get_to(iq)));
 }
 
 /* A presence or message to a lobby room: parse with 'parse', let the
@@ -294,7 +318,7 @@ static void handle_lobby_stanza(struct stream *s, xmpp_stanza_t *st,
     const struct lobby_actions *effects = NULL;
     struct muc_request rq;
     char why[MUC_WHY_MAX];
-    int rc;
+    int rc, err;
 
     rc = parse(st, &rq, why);
     if (rc == 0)
@@ -305,6 +329,7 @@ static void handle_lobby_stanza(struct stream *s, xmpp_stanza_t *st,
     }
     errno = 0;
     rc = s->h.on_muc(s->h.arg, &rq, &effects);
+    err = errno;
     s->stats.events++;
     if (effects != NULL)
         send_effects(s, effects, st);
@@ -312,7 +337,7 @@ static void handle_lobby_stanza(struct stream *s, xmpp_stanza_t *st,
         return;
     /* Not an occupant, not allowed to reach that one (knockers never reach
      * each other), or nobody has that nick. */
-    if (errno == ENOENT)
+    if (err == ENOENT)
         send_release(s, stanza_error_reply(st, NULL, "cancel", "item-not-found", NULL));
     else
         send_release(s, stanza_error_reply(st, NULL, "modify", "not-acceptable",
@@ -386,6 +411,7 @@ struct stream *stream_new(const struct stream_params *p, const struct stream_han
         goto fail;
     xmpp_conn_set_jid(s->conn, s->p.jid);
     xmpp_conn_set_pass(s->conn, s->p.secret);
+    xmpp_conn_set_sockopt_callback(s->conn, tune_socket);
     if (compat_component_sm_state(s->ctx, s->conn) == -1)
         goto fail;
     xmpp_handler_add(s->conn, on_iq, NULL, "iq", NULL, s);

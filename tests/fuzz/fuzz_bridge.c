@@ -1,5 +1,6 @@
 /*
- * fuzz_bridge.c: the bridge request parser on arbitrary bytes. The input is
+ * fuzz_bridge.c: the bridge request parsers (joins and main-room events)
+ * on arbitrary bytes. The input is
  * parsed as XML the way the stream parser would hand a stanza over, then
  * given to the same bridge_parse_join() the daemon and the unit tests use.
  */
@@ -36,6 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     join = stanza_child(st, "join", BRIDGE_NS);
     if (join == NULL && strcmp(xmpp_stanza_get_name(st), "join") == 0)
         join = st;
+    {
+        xmpp_stanza_t *el = stanza_child(st, NULL, BRIDGE_NS);
+        struct bridge_event ev;
+
+        if (el == NULL && xmpp_stanza_get_ns(st) != NULL &&
+            strcmp(xmpp_stanza_get_ns(st), BRIDGE_NS) == 0)
+            el = st;
+        if (el != NULL && bridge_parse_event(el, &ev, why) == 0)
+            bridge_event_clear(&ev);
+    }
     if (join != NULL && bridge_parse_join(join, &j, why) == 0) {
         struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick,
                                   j.members_only};

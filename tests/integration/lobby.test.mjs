@@ -190,10 +190,32 @@ describe("the lobby of one room, flow by flow", { timeout: 90000 }, () => {
 		const r = await st.k1.c.join(room(), { displayName: "Guest One" });
 		assert.ok(r.ok, `approved guest refused: ${r}`);
 		assert.deepEqual([r.affiliation, r.role], ["member", "participant"]);
+		st.k1.main = r.occupantJid;
 		await s.stack.waitLog("lobbyd", verdictLine(room(), "allow"), { offset: mark });
 		await st.k1.c.leave(st.k1.occupant); // the client leaves the lobby once in
 		await st.owner.waitFor((x) => x.attrs.from === st.k1.occupant && x.attrs.type === "unavailable", 5000,
 			{ includePast: true });
+	});
+
+	test("an admitted guest who leaves comes back within the window; once kicked, it knocks again", async () => {
+		let mark = s.stack.mark("lobbyd");
+		await st.k1.c.leave(st.k1.main);
+		await st.owner.waitFor((x) => x.attrs.from === st.k1.main && x.attrs.type === "unavailable", 5000,
+			{ includePast: true });
+		const back = await st.k1.c.join(room(), { displayName: "Guest One" });
+		assert.ok(back.ok, `admitted guest refused on rejoin: ${back}`);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(room(), "allow")(l) && l.includes("rule=rejoin-window"),
+			{ offset: mark });
+		// The owner kicks it from the main room (muc#admin role='none'): its admission ends.
+		const kicked = st.k1.c.waitFor((x) => x.attrs.from === back.occupantJid && x.attrs.type === "unavailable");
+		const nick = back.occupantJid.split("/")[1];
+		const res = await st.owner.iqAnswer("set", room(), xml("query", { xmlns: NS.mucAdmin },
+			xml("item", { nick, role: "none" })));
+		assert.equal(res.attrs.type, "result", `kick refused: ${res}`);
+		await kicked;
+		mark = s.stack.mark("lobbyd");
+		assertLobbyError(await st.k1.c.join(room(), { displayName: "Guest One" }), lobby());
+		await s.stack.waitLog("lobbyd", verdictLine(room(), "lobby"), { offset: mark });
 	});
 
 	test("the owner denies: 307 + 110 with actor and reason, LOBBY-ACCESS-DENIED in the main room", async () => {
@@ -210,7 +232,7 @@ describe("the lobby of one room, flow by flow", { timeout: 90000 }, () => {
 		assert.equal(denied.attrs.from, st.ownerOccupant);
 		assert.deepEqual(notifyOf(denied, room()), { type: "lobby-notify", event: "LOBBY-ACCESS-DENIED",
 			value: st.k2.occupant, name: "Guest Two" });
-		await s.stack.waitLog("lobbyd", lobbyLine(`room=${lobby()}`, `deny=${st.k2.nick}`, "found=yes"), { offset: mark });
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${lobby()}`, `deny="${st.k2.nick}"`, "found=yes"), { offset: mark });
 	});
 
 	test("the owner admits several with one message carrying several invites", async () => {

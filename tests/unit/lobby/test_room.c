@@ -27,7 +27,8 @@
 
 enum step_op {
     OP_ENABLE, OP_DISABLE, OP_OWNER, OP_KNOCK, OP_UPDATE, OP_LEAVE,
-    OP_ADMIT, OP_DENY, OP_JOIN, OP_JOIN_NO_LOBBY, OP_MAIN_LEFT, OP_EXPIRE, OP_DESTROYED
+    OP_ADMIT, OP_DENY, OP_JOIN, OP_JOIN_NO_LOBBY, OP_MAIN_JOINED, OP_MAIN_LEFT,
+    OP_MAIN_KICKED, OP_OWNER_GONE, OP_EXPIRE, OP_DESTROYED
 };
 
 struct step {
@@ -68,6 +69,7 @@ static const struct step script[] = {
     { "approve call 1 by full JID", OP_ADMIT, 9, CALL1, NULL, OWNER, 1,
       "notify:LOBBY-ACCESS-GRANTED" },
     { "call 1 joins", OP_JOIN, 10, CALL1, NULL, NULL, 0, "admitted-session" },
+    { "Prosody confirms call 1 joined", OP_MAIN_JOINED, 10, CALL1, NULL, NULL, 0, "" },
     { "call 2, same account, still knocks", OP_JOIN, 11, CALL2, NULL, NULL, 0,
       "lobby" },
     { "call 1 leaves the lobby", OP_LEAVE, 12, CALL1, NULL, NULL, 1,
@@ -82,6 +84,7 @@ static const struct step script[] = {
       "" },
     { "call 1 back within the window", OP_JOIN, 5000, CALL1, NULL, NULL, 0,
       "rejoin-window" },
+    { "Prosody confirms it", OP_MAIN_JOINED, 5000, CALL1, NULL, NULL, 0, "" },
     { "call 1 leaves again", OP_MAIN_LEFT, 6000, CALL1, NULL, NULL, 0, "" },
     { "windows and cooldowns end", OP_EXPIRE, 200000, NULL, NULL, NULL, 0, "" },
     { "call 1 back too late", OP_JOIN, 200000, CALL1, NULL, NULL, 0, "lobby" },
@@ -102,8 +105,20 @@ static const struct step script[] = {
       "admitted-session" },
     { "guest knocks", OP_KNOCK, 200008, "g2@meet.test/x", "dddd", NULL, 0,
       "self:g2@meet.test/x" },
-    { "main room destroyed", OP_DESTROYED, 200009, NULL, NULL, NULL, 1,
-      "destroy:g2@meet.test/x" },
+    { "lobby-off join refused by Prosody (never confirmed)", OP_JOIN_NO_LOBBY, 200008,
+      "late@meet.test/p", NULL, NULL, 0, "no-lobby" },
+    { "... is no admission once the lobby is on", OP_JOIN, 200008, "late@meet.test/p",
+      NULL, NULL, 0, "lobby" },
+    { "guest kicked from the main room", OP_MAIN_KICKED, 200008, GUEST, NULL, NULL, 0, "" },
+    { "a kicked guest knocks again", OP_JOIN, 200008, GUEST, NULL, NULL, 0, "lobby" },
+    { "owner back in the lobby room", OP_KNOCK, 200008, OWNER, "mod2", NULL, 0,
+      "self:" OWNER " occ:" OWNER },
+    { "owner demoted: stops moderating the lobby room", OP_OWNER_GONE, 200008, OWNER, NULL,
+      NULL, 0, "gone:" OWNER },
+    { "... and is not told of new knockers", OP_KNOCK, 200008, "g3@meet.test/x", "eeee",
+      NULL, 0, "self:g3@meet.test/x" },
+    { "main room destroyed", OP_DESTROYED, 200009, NULL, NULL, NULL, 2,
+      "destroy:g2@meet.test/x destroy:g3@meet.test/x" },
     { "nothing left", OP_KNOCK, 200010, GUEST, "aaaa", NULL, 0,
       "refuse:" GUEST },
 };
@@ -178,7 +193,14 @@ static int run_step(struct lobby *lb, const struct step *s,
     switch (s->op) {
     case OP_ENABLE: rc = lobby_on_enable(lb, ROOM, s->actor, s->now_ms, a); break;
     case OP_DISABLE: rc = lobby_on_disable(lb, ROOM, s->actor, s->now_ms, a); break;
-    case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true); break;
+    case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true, a); break;
+    case OP_OWNER_GONE: rc = lobby_on_owner(lb, ROOM, s->jid, false, a); break;
+    case OP_MAIN_JOINED:
+        rc = lobby_on_occupant_joined(lb, ROOM, s->jid, false, s->now_ms, a);
+        break;
+    case OP_MAIN_KICKED:
+        rc = lobby_on_occupant_left(lb, ROOM, s->jid, true, s->now_ms, a);
+        break;
     case OP_KNOCK: rc = lobby_on_knock(lb, &k, s->now_ms, a); break;
     case OP_UPDATE: rc = lobby_on_knock_update(lb, &k, s->now_ms, a); break;
     case OP_LEAVE: rc = lobby_on_leave(lb, LOBBY, s->jid, a); break;
@@ -191,7 +213,7 @@ static int run_step(struct lobby *lb, const struct step *s,
     case OP_JOIN:
     case OP_JOIN_NO_LOBBY:
         return run_join(lb, s, got, size);
-    case OP_MAIN_LEFT: lobby_on_occupant_left(lb, ROOM, s->jid, s->now_ms); break;
+    case OP_MAIN_LEFT: rc = lobby_on_occupant_left(lb, ROOM, s->jid, false, s->now_ms, a); break;
     case OP_EXPIRE: rc = lobby_expire(lb, s->now_ms, a); break;
     case OP_DESTROYED: rc = lobby_on_room_destroyed(lb, ROOM, a); break;
     }
@@ -254,7 +276,7 @@ static void test_effect_details(void **state)
     /* ... and a room lobbyd does not know has no owner to check. */
     assert_int_equal(lobby_on_admit(lb, "other@conference.meet.test", GUEST, OWNER, 2, &a), -1);
     assert_int_equal(errno, EPERM);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), 1);
     assert_string_equal(a.v[0].text, LOBBY "/aaaa");
     assert_string_equal(a.v[0].name, "Alice");
@@ -282,10 +304,12 @@ static void test_deadlines(void **state)
     lobby_actions_init(&a);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
     assert_int_equal(lobby_on_join(lb, &j, 100, &v), 0);  /* lobby off */
+    assert_int_equal(lobby_next_deadline(lb), 100 + LOBBY_ADMIT_JOIN_MS); /* pending */
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, GUEST, false, 100, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX); /* present */
-    lobby_on_occupant_left(lb, ROOM, GUEST, 1000);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, GUEST, false, 1000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), 61000);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 2000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), 61000);
     assert_int_equal(lobby_expire(lb, 60999, &a), 0);
@@ -310,7 +334,7 @@ static void test_ten_thousand(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, NULL, 0, &a), 0);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
     k.real_jid = OWNER;
     k.nick = "mod";
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
@@ -388,7 +412,7 @@ static void test_lobby_chat(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
     k.real_jid = OWNER, k.nick = "mod";
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
     k.real_jid = GUEST, k.nick = "aaaa";

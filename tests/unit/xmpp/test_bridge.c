@@ -200,6 +200,60 @@ static void test_parse_oversized_token(void **state)
 /* Attribute order in libstrophe's output is not stable, so a case lists
  * the verdict attributes it expects ("name=value", NULL-terminated; every
  * other attribute must be absent) and the text. */
+static void test_parse_events(void **state)
+{
+    xmpp_stanza_t *left = parse("<occupant xmlns='urn:lobbyd:bridge:0' room='r@c.test' "
+                                "jid='u@d.test/x' nick='n1' event='left' affiliation='none' "
+                                "removed='true'/>");
+    xmpp_stanza_t *joined = parse("<occupant xmlns='urn:lobbyd:bridge:0' room='r@c.test' "
+                                  "jid='u@d.test/x' event='joined' affiliation='owner'/>");
+    xmpp_stanza_t *bad = parse("<occupant xmlns='urn:lobbyd:bridge:0' room='r@c.test' "
+                               "jid='u@d.test/x' event='teleported' affiliation='none'/>");
+    xmpp_stanza_t *other = parse("<frobnicate xmlns='urn:lobbyd:bridge:0' room='r@c.test'/>");
+    xmpp_stanza_t *admit;
+    struct bridge_event ev;
+    char why[BRIDGE_WHY_MAX];
+    char *xml;
+    size_t n = 0, cap = 200 * 60 + 200;
+
+    (void)state;
+    assert_int_equal(bridge_parse_event(left, &ev, why), 0);
+    assert_int_equal(ev.kind, BRIDGE_EV_OCCUPANT);
+    assert_true(ev.removed);
+    assert_string_equal(ev.nick, "n1");
+    bridge_event_clear(&ev);
+    assert_int_equal(bridge_parse_event(joined, &ev, why), 0);
+    assert_false(ev.removed);
+    assert_null(ev.nick);
+    assert_string_equal(ev.affiliation, "owner");
+    bridge_event_clear(&ev);
+    assert_int_equal(bridge_parse_event(bad, &ev, why), -1);
+    assert_non_null(strstr(why, "not a known value"));
+    assert_int_equal(bridge_parse_event(other, &ev, why), 1);
+
+    /* "admit all": many invitees in one request, all kept in order */
+    xml = malloc(cap);
+    n += (size_t)snprintf(xml + n, cap - n, "<admit xmlns='urn:lobbyd:bridge:0' room='r@c.test' "
+                                            "actor='o@d.test/r'>");
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(xml + n, cap - n, "<invitee jid='g%d@d.test/r'/>", i);
+    snprintf(xml + n, cap - n, "</admit>");
+    admit = parse(xml);
+    assert_int_equal(bridge_parse_event(admit, &ev, why), 0);
+    assert_int_equal(ev.n_invitees, 200);
+    assert_string_equal(ev.invitees[0], "g0@d.test/r");
+    assert_string_equal(ev.invitees[199], "g199@d.test/r");
+    bridge_event_clear(&ev);
+    assert_null(ev.invitees);
+    free(xml);
+    xmpp_stanza_release(admit);
+    xmpp_stanza_release(left);
+    xmpp_stanza_release(joined);
+    xmpp_stanza_release(bad);
+    xmpp_stanza_release(other);
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
 struct render_case {
     const char *name;
     struct bridge_verdict v;
@@ -279,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_oversized_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_table, setup, teardown),
     };
 
