@@ -52,7 +52,7 @@ struct phase {
 };
 
 static struct {
-    int port, seconds, window, knocks, lobbyd_pid;
+    int port, seconds, window, knocks, lobbyd_pid, quickack;
     const char *component, *muc, *domain;
     struct phase phases[MAX_PHASES];
     int n_phases;
@@ -317,6 +317,13 @@ static void pump(int ms)
     }
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
         n = read(fd, rbuf, sizeof(rbuf));
+        if (o.quickack) {
+            int one = 1;
+
+            /* Acknowledge at once instead of delaying the ACK: shows
+             * what lobbyd's Nagle-delayed writes cost. */
+            setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        }
         if (n == 0)
             die("lobbyd closed the connection");
         if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -520,7 +527,7 @@ static char *read_token(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_feed --port P --lobbyd-pid-file F [--phase NAME[:TOKEN_FILE]]...\n"
-            "       [--seconds S] [--window W] [--knocks N]\n"
+            "       [--seconds S] [--window W] [--knocks N] [--quickack 0|1]\n"
             "       [--component D] [--muc D] [--domain D]\n");
     exit(2);
 }
@@ -544,6 +551,8 @@ int main(int argc, char **argv)
             o.window = (int)num_arg(v, 1, 100000, a);
         else if (strcmp(a, "--knocks") == 0)
             o.knocks = (int)num_arg(v, 0, MAX_REQ - 1, a);
+        else if (strcmp(a, "--quickack") == 0)
+            o.quickack = (int)num_arg(v, 0, 1, a);
         else if (strcmp(a, "--lobbyd-pid-file") == 0)
             pid_file = v;
         else if (strcmp(a, "--component") == 0)

@@ -16,9 +16,9 @@
  *   knock    join a locked room, get the 407 lobby error, join the lobby
  *            room and wait for its self-presence (scenario d)
  *   approve  one owner locks a room, --guests guests knock and wait, the
- *            owner admits them all in one multi-invite message (or one
- *            message each with --invite-each); time until every guest is
- *            in the main room
+ *            owner admits them all with messages of --invitees-per-message
+ *            <invite/>s each (default: all in one message; 1: one message
+ *            per guest); time until every guest is in the main room
  *
  * For plain/token/knock, --rooms rooms are first created by one holder
  * connection each (locked with the owner config form when --lock), then
@@ -91,8 +91,9 @@ struct opts {
     int port;
     const char *domain, *muc, *lobby, *label, *token_file;
     int conns, joins, rooms, guests, procs;
-    bool lock, invite_each;
-    double rate, timeout;
+    bool lock;
+    int chunk;
+    double rate, timeout, cap;
     int prosody_pid, lobbyd_pid;
 };
 
@@ -100,7 +101,7 @@ static struct opts o = {
     .scenario = SC_PLAIN, .port = 0, .domain = "meet.test", .muc = "conference.meet.test",
     .lobby = "lobby.meet.test", .label = "run", .token_file = NULL,
     .conns = 200, .joins = 5, .rooms = 100, .guests = 1000, .procs = 0,
-    .lock = false, .invite_each = false, .rate = 0, .timeout = 180,
+    .lock = false, .chunk = 0, .rate = 0, .timeout = 180, .cap = 120,
     .prosody_pid = 0, .lobbyd_pid = 0,
 };
 
@@ -112,8 +113,11 @@ static double *lat;              /* latencies of completed joins, ms */
 static int n_lat, n_fail, n_disconnected;
 static bool shutting_down;
 static int owner_seen;           /* approve: guests the owner saw join */
+static int owner_errors;         /* approve: error replies to the owner's invitations */
 static int guests_in;            /* approve (guest process): guests in the main room */
 static int n_refused;            /* approve (guest process): admitted joins refused */
+static int n_invited;            /* approve (guest process): invitations received */
+static double last_invited;      /* approve (guest process): when the last one came */
 static double last_in;           /* approve (guest process): when the last one got in */
 
 static double now_s(void)
@@ -433,6 +437,13 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     char node[64], room[JID_MAX], nick[64];
 
     (void)conn;
+    if (c->role == ROLE_OWNER) {
+        const char *type = xmpp_stanza_get_type(st);
+
+        if (type != NULL && strcmp(type, "error") == 0)
+            owner_errors++;
+        return 1;
+    }
     if (c->role != ROLE_GUEST || c->admitted || from == NULL || x == NULL ||
         xmpp_stanza_get_child_by_name(x, "invite") == NULL)
         return 1;
@@ -442,6 +453,8 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         return 1;
     /* Approved: walk into the main room (lib-jitsi-meet rejoins at once). */
     c->admitted = true;
+    n_invited++;
+    last_invited = now_s();
     c->state = ST_JOINING;
     fmt(nick, sizeof(nick), "g%d", c->idx);
     send_join(c, node, nick);
@@ -701,7 +714,7 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
     char line[LINE_MAX_LEN], cmd;
     char node[64], nick[64];
     int i;
-    bool reported = false, quit = false;
+    bool reported = false, quit = false, invited_reported = false;
 
     ctx = xmpp_ctx_new(NULL, NULL);
     if (ctx == NULL)
@@ -761,7 +774,13 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
                 (void)write_all(out_fd, "READY\n");
                 reported = true;
             }
-        } else if (guests_in == count) {
+        }
+        if (reported && !invited_reported && n_invited == count) {
+            fmt(line, sizeof(line), "INVITED %.6f\n", last_invited);
+            (void)write_all(out_fd, line);
+            invited_reported = true;
+        }
+        if (reported && guests_in == count) {
             fmt(line, sizeof(line), "DONE %.6f %.3f %d\n", last_in, self_cpu(), n_refused);
             (void)write_all(out_fd, line);
             guests_in = -1;          /* reported */
@@ -778,8 +797,8 @@ struct child {
     int cmd_fd, out_fd;
     char buf[65536];
     size_t len;
-    bool ready, done, failed;
-    double last_in, cpu;
+    bool ready, done, failed, invited;
+    double last_in, cpu, last_invited;
     int refused;
 };
 
@@ -814,6 +833,9 @@ static void child_poll(struct child *ch)
             ch->cpu = strtod(end, &end);
             ch->refused = (int)strtol(end, NULL, 10);
             ch->done = true;
+        } else if (strncmp(line, "INVITED ", 8) == 0) {
+            ch->last_invited = strtod(line + 8, NULL);
+            ch->invited = true;
         } else if (strncmp(line, "FAIL", 4) == 0) {
             fprintf(stderr, "bench_load: guest process: %s\n", line);
             ch->failed = true;
@@ -859,7 +881,9 @@ static int run_approve(void)
 {
     struct child kids[MAX_PROCS];
     int procs = o.procs > 0 ? o.procs : (o.guests + 499) / 500, per, i, k, ready, done;
-    double deadline = now_s() + o.timeout, t_invite = 0, t_owner = 0, t_last = 0;
+    double deadline = now_s() + o.timeout, t_invite = 0, t_owner = 0, t_last = 0, t_inv = 0;
+    double cap;
+    int invited = 0;
     double c0[3], c1[3], kid_cpu = 0;
     int refused = 0;
     long rss_idle_l, rss_wait_l, rss_wait_p, rss_idle_p;
@@ -937,13 +961,10 @@ static int run_approve(void)
     c0[1] = proc_cpu(o.prosody_pid);
     c0[2] = proc_cpu(o.lobbyd_pid);
     t_invite = now_s();
-    if (o.invite_each) {
-        for (i = 0; i < o.guests; i++)
-            send_invites(owner, i, 1, i);
-    } else {
-        send_invites(owner, 0, o.guests, 0);
-    }
-    for (done = 0; (done < procs || owner_seen < o.guests) && now_s() < deadline;) {
+    for (i = 0; i < o.guests; i += o.chunk)
+        send_invites(owner, i, o.guests - i < o.chunk ? o.guests - i : o.chunk, i);
+    cap = t_invite + o.cap < deadline ? t_invite + o.cap : deadline;
+    for (done = 0; (done < procs || owner_seen < o.guests) && now_s() < cap;) {
         xmpp_run_once(ctx, 1);
         if (owner_seen >= o.guests && t_owner == 0)
             t_owner = now_s();
@@ -955,6 +976,8 @@ static int run_approve(void)
         }
         if (n_disconnected > 0)
             die("the owner was disconnected");
+        if (owner_errors > 0)
+            break;                   /* an invitation was refused: report it */
     }
     c1[0] = self_cpu();
     c1[1] = proc_cpu(o.prosody_pid);
@@ -962,19 +985,24 @@ static int run_approve(void)
     for (k = 0; k < procs; k++) {
         if (kids[k].done && kids[k].last_in > t_last)
             t_last = kids[k].last_in;
-        kid_cpu += kids[k].cpu;
+        if (kids[k].invited && kids[k].last_invited > t_inv)
+            t_inv = kids[k].last_invited;
+        invited += kids[k].invited;
+        kid_cpu += proc_cpu(kids[k].pid);
         refused += kids[k].refused;
         (void)write_all(kids[k].cmd_fd, "q");
     }
     for (k = 0; k < procs; k++)
         waitpid(kids[k].pid, NULL, 0);
     shutting_down = true;
-    printf("RESULT label=%s guests=%d invite=%s refused_then_retried=%d owner_saw=%d all_in=%s "
+    printf("RESULT label=%s guests=%d invitees_per_message=%d invite_errors=%d "
+           "refused_then_retried=%d all_invited_secs=%.3f owner_saw=%d all_in=%s "
            "owner_secs=%.3f "
            "guests_secs=%.3f lobbyd_rss_idle_kib=%ld lobbyd_rss_wait_kib=%ld "
            "prosody_rss_idle_kib=%ld prosody_rss_wait_kib=%ld gen_cpu=%.2f "
            "guest_procs_cpu_total=%.2f prosody_cpu=%.2f lobbyd_cpu=%.2f\n",
-           o.label, o.guests, o.invite_each ? "each" : "multi", refused, owner_seen,
+           o.label, o.guests, o.chunk, owner_errors, refused,
+           invited == procs ? t_inv - t_invite : -1, owner_seen,
            done == procs ? "yes" : "no", t_owner > 0 ? t_owner - t_invite : -1,
            t_last > 0 ? t_last - t_invite : -1, rss_idle_l, rss_wait_l, rss_idle_p, rss_wait_p,
            c1[0] - c0[0], kid_cpu, c1[1] - c0[1], c1[2] - c0[2]);
@@ -987,8 +1015,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_load --port C2S_PORT --scenario plain|token|knock|approve\n"
             "       [--conns N] [--joins N] [--rooms N] [--lock] [--rate JOINS_PER_S]\n"
-            "       [--token-file F] [--guests N] [--procs N] [--invite-each]\n"
-            "       [--domain D] [--muc D] [--lobby D] [--label S] [--timeout S]\n"
+            "       [--token-file F] [--guests N] [--procs N] [--invitees-per-message N]\n"
+            "       [--domain D] [--muc D] [--lobby D] [--label S] [--timeout S] [--cap S]\n"
             "       [--prosody-pid PID] [--lobbyd-pid PID]\n");
     exit(2);
 }
@@ -1004,10 +1032,6 @@ int main(int argc, char **argv)
 
         if (strcmp(a, "--lock") == 0) {
             o.lock = true;
-            continue;
-        }
-        if (strcmp(a, "--invite-each") == 0) {
-            o.invite_each = true;
             continue;
         }
         if (v == NULL)
@@ -1036,8 +1060,12 @@ int main(int argc, char **argv)
             o.rate = (double)num_arg(v, 1, 100000, a);
         else if (strcmp(a, "--guests") == 0)
             o.guests = (int)num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
+        else if (strcmp(a, "--invitees-per-message") == 0)
+            o.chunk = (int)num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
         else if (strcmp(a, "--procs") == 0)
             o.procs = (int)num_arg(v, 1, MAX_PROCS, a);
+        else if (strcmp(a, "--cap") == 0)
+            o.cap = (double)num_arg(v, 1, 3600, a);
         else if (strcmp(a, "--timeout") == 0)
             o.timeout = (double)num_arg(v, 1, 3600, a);
         else if (strcmp(a, "--prosody-pid") == 0)
@@ -1075,6 +1103,8 @@ int main(int argc, char **argv)
     }
     if (o.scenario == SC_KNOCK || o.scenario == SC_TOKEN)
         o.lock = true;
+    if (o.chunk == 0)
+        o.chunk = o.guests;      /* one multi-invite message */
 
     xmpp_initialize();
     if (o.scenario == SC_APPROVE) {
