@@ -31,17 +31,12 @@ local function event_iq(payload)
 		:add_child(payload);
 end
 
--- Occupant, destroyed: not waited for. A failure is only worth a line in the log.
+-- Occupant, destroyed: not waited for and not tracked. module:send_iq() keeps at most 256
+-- requests per module and evicts the oldest, which would cut short the joins waiting for their
+-- verdicts under a burst; the reply to a plain send is an iq result nobody claims, and Prosody
+-- drops it. lobbyd logs anything it refuses.
 local function tell(payload)
-	local _, timeout = options();
-	module:send_iq(event_iq(payload), nil, timeout):next(function (event)
-		if event.stanza.attr.type == "error" then
-			local _, condition, text = event.stanza:get_error();
-			module:log("debug", "lobbyd did not take <%s/>: %s %s", payload.name, condition, text or "");
-		end
-	end, function (err)
-		module:log("debug", "lobbyd did not answer <%s/>: %s", payload.name, tostring(err and err.text or err));
-	end);
+	module:send(event_iq(payload));
 end
 
 -- Lobby, admit: wait for lobbyd (bounded). Returns the reply's first child (or true for an
