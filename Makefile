@@ -164,6 +164,7 @@ install: $(LOBBYD)
 	install -D -m 0755 $(LOBBYD) $(DESTDIR)$(BINDIR)/lobbyd
 	install -D -m 0644 prosody-config/mod_lobbyd_bridge.lua $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_room.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua
+	install -D -m 0644 prosody-config/lobbyd_bridge_iq.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua
 	install -D -m 0644 prosody-config/lobbyd.cfg.lua $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua
 	install -D -m 0644 component/lobbyd.conf.example $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
@@ -175,6 +176,7 @@ install: $(LOBBYD)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lobbyd $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua \
+	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua \
 	      $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
 	      $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service \
 	      $(DESTDIR)$(MANDIR)/man8/lobbyd.8 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5

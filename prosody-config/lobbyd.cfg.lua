@@ -12,7 +12,7 @@
 -- meet.example.com.cfg.lua). Prosody 0.12 cannot add to a list set in another file, so these
 -- lines cannot live here:
 --   1. plugin_paths (global section): add the directory holding mod_lobbyd_bridge.lua and
---      lobbyd_bridge_room.lib.lua (the module loads it from beside itself),
+--      its lobbyd_bridge_*.lib.lua files (the module loads them from beside itself),
 --        plugin_paths = { "/usr/share/jitsi-meet/prosody-plugins/", "/usr/local/lib/lobbyd/prosody-modules" }
 --      (`make install` puts the module in $(PREFIX)/lib/lobbyd/prosody-modules).
 --   2. VirtualHost "meet.example.com": add "lobbyd_bridge" to its modules_enabled.

@@ -23,7 +23,7 @@ local moderating = { owner = true, admin = true };
 
 -- muc: mod_muc's module table; options(): the current lobbyd_component, lobbyd_timeout and
 -- lobbyd_fail_mode (re-read by the module on config-reloaded).
-return function (muc, options)
+return function (muc, options, request)
 
 local function event_iq(payload)
 	local component = options();
@@ -43,21 +43,20 @@ end
 -- empty result); or nil, "refused", the error reply when lobbyd refused the request itself;
 -- or nil, why when there is no usable answer (the caller applies the fail mode).
 local function ask(payload)
-	local component, timeout = options();
+	local _, timeout = options();
 	if not async.ready() then
 		return nil, "the request was not sent from a client session (no async context)";
 	end
-	local event, err = async.wait_for(module:send_iq(event_iq(payload), nil, timeout));
+	local event, err = async.wait_for(request(event_iq(payload), timeout));
 	local reply = event and event.stanza;
 	if not reply then
-		if err and err.type == "auth" then -- lobbyd's own refusal, e.g. auth/forbidden
-			return nil, "refused", err;
+		return nil, tostring(err and err.text or "no reply");
+	elseif reply.attr.type == "error" then
+		local err_type, condition, text = reply:get_error();
+		if err_type == "auth" then -- lobbyd's own refusal, e.g. auth/forbidden
+			return nil, "refused", { type = err_type, condition = condition, text = text };
 		end
-		return nil, tostring(err and (err.text or err.condition) or "no reply");
-	elseif reply.attr.from ~= component then
-		return nil, "reply not from "..component;
-	elseif reply.attr.type == "error" then -- Prosody's bounce while lobbyd is disconnected
-		local _, condition, text = reply:get_error();
+		-- e.g. Prosody's bounce while lobbyd is disconnected
 		return nil, ("error reply: %s%s"):format(tostring(condition), text and (" ("..text..")") or "");
 	end
 	return reply.tags[1] or true;

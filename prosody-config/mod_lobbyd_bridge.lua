@@ -94,6 +94,7 @@ end
 
 -- MUC part: the pre-join gate.
 local muc = module:depends("muc");
+local request = module:require("lobbyd_bridge_iq");
 
 local valid_error_types = { auth = true, cancel = true, continue = true, modify = true, wait = true };
 local valid_conditions = {};
@@ -170,9 +171,9 @@ local function ask(origin, stanza, room_jid, facts)
 	if display_name then iq:text_tag("display-name", display_name); end
 	if type(token) == "string" then iq:text_tag("token", token); end
 
-	local event, err = async.wait_for(module:send_iq(iq, nil, timeout));
+	local event, err = async.wait_for(request(iq, timeout));
 	if not event then
-		return nil, tostring(err and (err.text or err.condition) or "no reply");
+		return nil, tostring(err and err.text or "no reply");
 	end
 	local reply = event.stanza;
 	if reply.attr.from ~= component then
@@ -291,6 +292,6 @@ module:hook("presence/full", on_presence, 10);
 -- The main-room side: occupants, lobby on/off, invitations, notifications (§2, §3).
 module:require("lobbyd_bridge_room")(muc, function ()
 	return component, timeout, fail_mode;
-end);
+end, request);
 module:log("info", "Joins to %s wait for lobbyd at %s (timeout %gs, fail mode %s)", module.host, component, timeout,
 	fail_mode);

@@ -1,0 +1,37 @@
+-- lobbyd_bridge_iq.lib.lua: ask lobbyd and wait for its answer, for the bridge
+-- (mod_lobbyd_bridge.lua). This module decides nothing.
+--
+-- module:send_iq() would do, but Prosody 0.12 tracks at most 256 requests per module and refuses
+-- the oldest beyond that ("evicted from iq tracking cache"): a burst of joins, such as a webinar's
+-- start, would then be refused fail-closed. This waits on the same events, without that cap.
+-- The returned promise resolves with the reply event, a result or an error (Prosody's bounce while
+-- lobbyd is disconnected is an error from the component), and rejects only on timeout.
+
+local promise = require "util.promise";
+
+return function (iq, timeout)
+	local id, to = iq.attr.id, iq.attr.to;
+	local result_event, error_event = "iq-result/host/"..id, "iq-error/host/"..id;
+	return promise.new(function (resolve, reject)
+		local timer, handler;
+		local function stop()
+			module:unhook(result_event, handler);
+			module:unhook(error_event, handler);
+		end
+		function handler(event)
+			if event.stanza.attr.from ~= to then return; end -- not lobbyd's answer: not ours
+			stop();
+			timer:stop();
+			resolve(event);
+			return true;
+		end
+		-- Priority 1, above Prosody's handling of unclaimed replies.
+		module:hook(result_event, handler, 1);
+		module:hook(error_event, handler, 1);
+		timer = module:add_timer(timeout, function ()
+			stop();
+			reject({ text = ("no answer within %g s"):format(timeout) });
+		end);
+		module:send(iq);
+	end);
+end
