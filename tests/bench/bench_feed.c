@@ -41,6 +41,8 @@
 
 #include <expat.h>
 
+#include "tests/bench/benchutil.h"
+
 #define NS_BRIDGE "urn:lobbyd:bridge:0"
 #define MAX_PHASES 8
 #define MAX_REQ 4000000          /* requests per phase, bounds the latency array */
@@ -84,90 +86,6 @@ static unsigned long n_lat;
 static unsigned long lat_cap;
 static unsigned long pending_set;  /* answers expected to our set IQs */
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *msg)
-{
-    fprintf(stderr, "bench_feed: %s\n", msg);
-    exit(1);
-}
-
-static void fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t size, const char *f, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, f);
-    n = vsnprintf(buf, size, f, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= size)
-        die("internal buffer too small");
-}
-
-static double proc_cpu(int pid)
-{
-    char path[64], buf[1024], *p, *end;
-    unsigned long long v[2] = { 0, 0 };
-    ssize_t n;
-    int f, field;
-
-    if (pid <= 0)
-        return -1;
-    fmt(path, sizeof(path), "/proc/%d/stat", pid);
-    f = open(path, O_RDONLY);
-    if (f < 0)
-        return -1;
-    n = read(f, buf, sizeof(buf) - 1);
-    close(f);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');
-    if (p == NULL)
-        return -1;
-    p++;
-    for (field = 3; field <= 15 && *p != '\0'; field++) {
-        while (*p == ' ')
-            p++;
-        if (field >= 14) {
-            v[field - 14] = strtoull(p, &end, 10);
-            p = end;
-        } else {
-            while (*p != ' ' && *p != '\0')
-                p++;
-        }
-    }
-    return (double)(v[0] + v[1]) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static long proc_rss_kib(int pid)
-{
-    char path[64], buf[4096], *p;
-    ssize_t n;
-    int f;
-
-    if (pid <= 0)
-        return -1;
-    fmt(path, sizeof(path), "/proc/%d/status", pid);
-    f = open(path, O_RDONLY);
-    if (f < 0)
-        return -1;
-    n = read(f, buf, sizeof(buf) - 1);
-    close(f);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    p = strstr(buf, "VmRSS:");
-    return p != NULL ? strtol(p + 6, NULL, 10) : -1;
-}
-
 /* ---- output: buffered, flushed by pump() ---- */
 
 static char *wbuf;
@@ -176,7 +94,7 @@ static size_t wlen;
 static void out(const char *s, size_t len)
 {
     if (wlen + len > WBUF_SIZE)
-        die("write buffer full (lobbyd not reading)");
+        bench_die("write buffer full (lobbyd not reading)");
     memcpy(wbuf + wlen, s, len);
     wlen += len;
 }
@@ -214,7 +132,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
     (void)ud;
     depth++;
     if (depth == 1) {
-        fmt(buf, sizeof(buf), "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+        bench_fmt(buf, sizeof(buf), "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
             "xmlns:stream='http://etherx.jabber.org/streams' from='%s' id='benchfeed1'>",
             o.component);
         outs(buf);
@@ -255,7 +173,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
             authed = true;
         } else if (cur.kind == S_IQ && (strcmp(cur.type, "get") == 0 || strcmp(cur.type, "set") == 0)) {
             /* lobbyd -> bridge (a <notify/>): the bridge answers result. */
-            fmt(buf, sizeof(buf), "<iq type='result' from='%s' to='%s' id='%s'/>", o.muc,
+            bench_fmt(buf, sizeof(buf), "<iq type='result' from='%s' to='%s' id='%s'/>", o.muc,
                 o.component, cur.id);
             outs(buf);
         } else if (cur.kind == S_IQ) {
@@ -266,7 +184,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
             if (cur.id[0] == 'j') {
                 k = strtoul(cur.id + 1, &end, 10);
                 if (*end == '\0' && k < MAX_REQ && sent_at[k] > 0 && n_lat < lat_cap)
-                    lat[n_lat++] = (now_s() - sent_at[k]) * 1000.0;
+                    lat[n_lat++] = (bench_now_s() - sent_at[k]) * 1000.0;
                 if (strcmp(cur.action, "allow") == 0)
                     allow++;
                 else if (strcmp(cur.action, "lobby") == 0)
@@ -287,7 +205,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
                 if (slash != NULL && slash[1] == 'g') {
                     k = strtoul(slash + 2, &end, 10);
                     if (*end == '\0' && k < MAX_REQ && sent_at[k] > 0 && n_lat < lat_cap)
-                        lat[n_lat++] = (now_s() - sent_at[k]) * 1000.0;
+                        lat[n_lat++] = (bench_now_s() - sent_at[k]) * 1000.0;
                 }
             }
         }
@@ -305,14 +223,14 @@ static void pump(int ms)
     if (wlen > 0)
         p.events |= POLLOUT;
     if (poll(&p, 1, ms) < 0 && errno != EINTR)
-        die("poll failed");
+        bench_die("poll failed");
     if ((p.revents & POLLOUT) && wlen > 0) {
         n = write(fd, wbuf, wlen);
         if (n > 0) {
             memmove(wbuf, wbuf + n, wlen - (size_t)n);
             wlen -= (size_t)n;
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            die("write to lobbyd failed");
+            bench_die("write to lobbyd failed");
         }
     }
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -325,11 +243,11 @@ static void pump(int ms)
             setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
         }
         if (n == 0)
-            die("lobbyd closed the connection");
+            bench_die("lobbyd closed the connection");
         if (n < 0 && errno != EAGAIN && errno != EINTR)
-            die("read from lobbyd failed");
+            bench_die("read from lobbyd failed");
         if (n > 0 && XML_Parse(parser, rbuf, (int)n, 0) == XML_STATUS_ERROR)
-            die("lobbyd sent XML expat cannot parse");
+            bench_die("lobbyd sent XML expat cannot parse");
     }
 }
 
@@ -358,14 +276,14 @@ static void send_join(unsigned long k, const char *token)
 {
     char buf[8192 + 1024];
 
-    fmt(buf, sizeof(buf),
+    bench_fmt(buf, sizeof(buf),
         "<iq type='get' from='%s' to='%s' id='j%lu'><join xmlns='" NS_BRIDGE "' "
         "room='bench@%s' nick='n%lu' jid='u%lu@%s/r' session='s%lu' affiliation='none' "
         "room-exists='true' members-only='false' password='none'>"
         "<display-name>User %lu</display-name>%s%s%s</join></iq>",
         o.muc, o.component, k, o.muc, k, k, o.domain, k, k,
         token != NULL ? "<token>" : "", token != NULL ? token : "", token != NULL ? "</token>" : "");
-    sent_at[k] = now_s();
+    sent_at[k] = bench_now_s();
     outs(buf);
 }
 
@@ -377,27 +295,27 @@ static void run_phase(const struct phase *ph)
     /* Warm up for half a second, then measure. */
     memset(sent_at, 0, MAX_REQ * sizeof(*sent_at));
     results = errors = allow = lobby_v = deny = other_v = 0;
-    t_end = now_s() + 0.5;
-    while (now_s() < t_end) {
+    t_end = bench_now_s() + 0.5;
+    while (bench_now_s() < t_end) {
         while (k - 1 - (results + errors) < (unsigned long)o.window && k < MAX_REQ)
             send_join(k++, ph->token);
         pump(5);
     }
-    while (k - 1 > results + errors && now_s() < t_end + 5)
+    while (k - 1 > results + errors && bench_now_s() < t_end + 5)
         pump(5);
     r0 = results + errors;
     n_lat = 0;
     allow = lobby_v = deny = other_v = 0;
-    c0 = proc_cpu(o.lobbyd_pid);
-    t0 = now_s();
+    c0 = bench_proc_cpu(o.lobbyd_pid);
+    t0 = bench_now_s();
     t_end = t0 + o.seconds;
-    while (now_s() < t_end) {
+    while (bench_now_s() < t_end) {
         while (k - 1 - (results + errors) < (unsigned long)o.window && k < MAX_REQ)
             send_join(k++, ph->token);
         pump(5);
     }
-    t1 = now_s();
-    c1 = proc_cpu(o.lobbyd_pid);
+    t1 = bench_now_s();
+    c1 = bench_proc_cpu(o.lobbyd_pid);
     r0 = results + errors - r0;
     qsort(lat, n_lat, sizeof(*lat), cmp_double);
     printf("FEED phase=%s verdicts=%lu secs=%.3f per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
@@ -407,71 +325,71 @@ static void run_phase(const struct phase *ph)
            deny, other_v, errors, c1 - c0, r0 > 0 ? (c1 - c0) * 1e6 / (double)r0 : -1);
     fflush(stdout);
     /* Drain what is still in flight. */
-    t_end = now_s() + 5;
-    while (k - 1 > results + errors && now_s() < t_end)
+    t_end = bench_now_s() + 5;
+    while (k - 1 > results + errors && bench_now_s() < t_end)
         pump(5);
 }
 
 /* Sends a set IQ and waits for its answer. */
 static void set_and_wait(const char *stanza)
 {
-    double t_end = now_s() + 5;
+    double t_end = bench_now_s() + 5;
 
     pending_set++;
     outs(stanza);
-    while (pending_set > 0 && now_s() < t_end)
+    while (pending_set > 0 && bench_now_s() < t_end)
         pump(5);
     if (pending_set > 0)
-        die("lobbyd did not answer a set IQ");
+        bench_die("lobbyd did not answer a set IQ");
 }
 
 static void run_knocks(void)
 {
     char buf[1024];
     unsigned long sent = 0, mark = 10, prev = 0, a0;
-    double t0, c0, t_end = now_s() + 300, c_mark0, t_mark0;
+    double t0, c0, t_end = bench_now_s() + 300, c_mark0, t_mark0;
     long rss0;
 
-    fmt(buf, sizeof(buf), "<iq type='set' from='%s' to='%s' id='o1'><occupant xmlns='" NS_BRIDGE
+    bench_fmt(buf, sizeof(buf), "<iq type='set' from='%s' to='%s' id='o1'><occupant xmlns='" NS_BRIDGE
         "' room='knock@%s' jid='mod@%s/r' nick='mod' event='joined' affiliation='owner'/></iq>",
         o.muc, o.component, o.muc, o.domain);
     set_and_wait(buf);
-    fmt(buf, sizeof(buf), "<iq type='set' from='%s' to='%s' id='l1'><lobby xmlns='" NS_BRIDGE
+    bench_fmt(buf, sizeof(buf), "<iq type='set' from='%s' to='%s' id='l1'><lobby xmlns='" NS_BRIDGE
         "' room='knock@%s' actor='mod@%s/r' enabled='true'/></iq>",
         o.muc, o.component, o.muc, o.domain);
     set_and_wait(buf);
     /* The moderator enters the lobby room: it sees every knock. */
     a0 = acks;
-    fmt(buf, sizeof(buf), "<presence from='mod@%s/r' to='knock@%s/mod'>"
+    bench_fmt(buf, sizeof(buf), "<presence from='mod@%s/r' to='knock@%s/mod'>"
         "<x xmlns='http://jabber.org/protocol/muc'/></presence>", o.domain, o.component);
     outs(buf);
-    while (acks == a0 && now_s() < t_end)
+    while (acks == a0 && bench_now_s() < t_end)
         pump(5);
     if (acks == a0)
-        die("the moderator did not get into the lobby room");
-    rss0 = proc_rss_kib(o.lobbyd_pid);
+        bench_die("the moderator did not get into the lobby room");
+    rss0 = bench_proc_rss_kib(o.lobbyd_pid);
     printf("FEED knocks=0 lobbyd_rss_kib=%ld\n", rss0);
     memset(sent_at, 0, MAX_REQ * sizeof(*sent_at));
     n_lat = 0;
     a0 = acks;
-    t0 = t_mark0 = now_s();
-    c0 = c_mark0 = proc_cpu(o.lobbyd_pid);
-    while (acks - a0 < (unsigned long)o.knocks && now_s() < t_end) {
+    t0 = t_mark0 = bench_now_s();
+    c0 = c_mark0 = bench_proc_cpu(o.lobbyd_pid);
+    while (acks - a0 < (unsigned long)o.knocks && bench_now_s() < t_end) {
         while (sent < (unsigned long)o.knocks && sent - (acks - a0) < (unsigned long)o.window &&
                sent < mark) {
             sent++;
-            fmt(buf, sizeof(buf), "<presence from='g%lu@%s/r' to='knock@%s/g%lu'>"
+            bench_fmt(buf, sizeof(buf), "<presence from='g%lu@%s/r' to='knock@%s/g%lu'>"
                 "<x xmlns='http://jabber.org/protocol/muc'/>"
                 "<nick xmlns='http://jabber.org/protocol/nick'>Guest %lu</nick></presence>",
                 sent, o.domain, o.component, sent, sent);
-            sent_at[sent] = now_s();
+            sent_at[sent] = bench_now_s();
             outs(buf);
         }
         pump(5);
         if (acks - a0 >= mark || acks - a0 >= (unsigned long)o.knocks) {
             unsigned long n = acks - a0, seg = n - prev;
-            double t = now_s(), c = proc_cpu(o.lobbyd_pid);
-            long rss = proc_rss_kib(o.lobbyd_pid);
+            double t = bench_now_s(), c = bench_proc_cpu(o.lobbyd_pid);
+            long rss = bench_proc_rss_kib(o.lobbyd_pid);
 
             qsort(lat, n_lat, sizeof(*lat), cmp_double);
             printf("FEED knocks=%lu segment=%lu wall_us_per_knock=%.1f lobbyd_us_per_knock=%.1f "
@@ -486,24 +404,10 @@ static void run_knocks(void)
             mark *= 10;
         }
     }
-    printf("FEED knocks_total=%lu secs=%.3f lobbyd_cpu_s=%.2f\n", acks - a0, now_s() - t0,
-           proc_cpu(o.lobbyd_pid) - c0);
+    printf("FEED knocks_total=%lu secs=%.3f lobbyd_cpu_s=%.2f\n", acks - a0, bench_now_s() - t0,
+           bench_proc_cpu(o.lobbyd_pid) - c0);
     if (acks - a0 < (unsigned long)o.knocks)
-        die("not every knock got its self-presence");
-}
-
-static long num_arg(const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "bench_feed: bad %s: %s\n", what, s);
-        exit(2);
-    }
-    return v;
+        bench_die("not every knock got its self-presence");
 }
 
 static char *read_token(const char *path)
@@ -513,14 +417,14 @@ static char *read_token(const char *path)
     size_t n;
 
     if (f == NULL || t == NULL)
-        die("cannot read a token file");
+        bench_die("cannot read a token file");
     n = fread(t, 1, 8191, f);
     fclose(f);
     while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r'))
         n--;
     t[n] = '\0';
     if (n == 0)
-        die("empty token file");
+        bench_die("empty token file");
     return t;
 }
 
@@ -540,19 +444,21 @@ int main(int argc, char **argv)
     const char *pid_file = NULL;
     double t_end;
 
+    bench_program = "bench_feed";
+
     for (i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
 
         if (strcmp(a, "--port") == 0)
-            o.port = (int)num_arg(v, 1, 65535, a);
+            o.port = (int)bench_num_arg(v, 1, 65535, a);
         else if (strcmp(a, "--seconds") == 0)
-            o.seconds = (int)num_arg(v, 1, 600, a);
+            o.seconds = (int)bench_num_arg(v, 1, 600, a);
         else if (strcmp(a, "--window") == 0)
-            o.window = (int)num_arg(v, 1, 100000, a);
+            o.window = (int)bench_num_arg(v, 1, 100000, a);
         else if (strcmp(a, "--knocks") == 0)
-            o.knocks = (int)num_arg(v, 0, MAX_REQ - 1, a);
+            o.knocks = (int)bench_num_arg(v, 0, MAX_REQ - 1, a);
         else if (strcmp(a, "--quickack") == 0)
-            o.quickack = (int)num_arg(v, 0, 1, a);
+            o.quickack = (int)bench_num_arg(v, 0, 1, a);
         else if (strcmp(a, "--lobbyd-pid-file") == 0)
             pid_file = v;
         else if (strcmp(a, "--component") == 0)
@@ -565,7 +471,7 @@ int main(int argc, char **argv)
             char *name = strdup(v), *colon;
 
             if (name == NULL)
-                die("out of memory");
+                bench_die("out of memory");
             colon = strchr(name, ':');
             o.phases[o.n_phases].name = name;
             o.phases[o.n_phases].token = NULL;
@@ -584,39 +490,39 @@ int main(int argc, char **argv)
     lat_cap = MAX_REQ;
     lat = calloc(lat_cap, sizeof(*lat));
     if (wbuf == NULL || sent_at == NULL || lat == NULL)
-        die("out of memory");
+        bench_die("out of memory");
 
     ls = socket(AF_INET, SOCK_STREAM, 0);
     if (ls < 0)
-        die("socket failed");
+        bench_die("socket failed");
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((unsigned short)o.port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0)
-        die("cannot listen on the port");
+        bench_die("cannot listen on the port");
     printf("FEED listening port=%d\n", o.port);
     fflush(stdout);
     p.fd = ls;
     p.events = POLLIN;
     if (poll(&p, 1, 30000) != 1)
-        die("lobbyd did not connect within 30 s");
+        bench_die("lobbyd did not connect within 30 s");
     fd = accept(ls, NULL, NULL);
     if (fd < 0)
-        die("accept failed");
+        bench_die("accept failed");
     close(ls);
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     fcntl(fd, F_SETFL, O_NONBLOCK);
     parser = XML_ParserCreate(NULL);
     if (parser == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     XML_SetElementHandler(parser, on_start, on_end);
-    t_end = now_s() + 10;
-    while (!authed && now_s() < t_end)
+    t_end = bench_now_s() + 10;
+    while (!authed && bench_now_s() < t_end)
         pump(10);
     if (!authed)
-        die("no handshake from lobbyd");
+        bench_die("no handshake from lobbyd");
     /* The pid is read now: lobbyd is up. */
     if (pid_file != NULL) {
         FILE *f = fopen(pid_file, "r");
@@ -628,11 +534,11 @@ int main(int argc, char **argv)
             fclose(f);
     }
     printf("FEED connected lobbyd_pid=%d lobbyd_rss_kib=%ld\n", o.lobbyd_pid,
-           proc_rss_kib(o.lobbyd_pid));
+           bench_proc_rss_kib(o.lobbyd_pid));
     fflush(stdout);
     /* Let lobbyd settle after its connect. */
-    t_end = now_s() + 0.3;
-    while (now_s() < t_end)
+    t_end = bench_now_s() + 0.3;
+    while (bench_now_s() < t_end)
         pump(10);
     for (i = 0; i < o.n_phases; i++)
         run_phase(&o.phases[i]);

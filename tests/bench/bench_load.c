@@ -51,6 +51,8 @@
 
 #include <strophe.h>
 
+#include "tests/bench/benchutil.h"
+
 #define NS_MUC "http://jabber.org/protocol/muc"
 #define NS_MUC_USER "http://jabber.org/protocol/muc#user"
 #define NS_BENCH "urn:lobbyd:bench:0"
@@ -120,110 +122,7 @@ static int n_invited;            /* approve (guest process): invitations receive
 static double last_invited;      /* approve (guest process): when the last one came */
 static double last_in;           /* approve (guest process): when the last one got in */
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *msg)
-{
-    fprintf(stderr, "bench_load: %s\n", msg);
-    exit(1);
-}
-
 /* snprintf that refuses truncation. */
-static void fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t size, const char *f, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, f);
-    n = vsnprintf(buf, size, f, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= size)
-        die("internal buffer too small");
-}
-
-static long num_arg(const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "bench_load: bad %s: %s\n", what, s);
-        exit(2);
-    }
-    return v;
-}
-
-/* CPU seconds (user + system) of a process from /proc/<pid>/stat, or -1. */
-static double proc_cpu(int pid)
-{
-    char path[64], buf[1024], *p, *end;
-    unsigned long long v[2] = { 0, 0 };
-    ssize_t n;
-    int fd, field;
-
-    if (pid <= 0)
-        return -1;
-    fmt(path, sizeof(path), "/proc/%d/stat", pid);
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    p = strrchr(buf, ')');       /* the command name may hold spaces */
-    if (p == NULL)
-        return -1;
-    p++;
-    /* Fields after ')' start at 3 (state); utime is 14, stime 15. */
-    for (field = 3; field <= 15 && *p != '\0'; field++) {
-        while (*p == ' ')
-            p++;
-        if (field >= 14) {
-            v[field - 14] = strtoull(p, &end, 10);
-            p = end;
-        } else {
-            while (*p != ' ' && *p != '\0')
-                p++;
-        }
-    }
-    return (double)(v[0] + v[1]) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* VmRSS of a process in KiB, or -1. */
-static long proc_rss_kib(int pid)
-{
-    char path[64], buf[4096], *p;
-    ssize_t n;
-    int fd;
-
-    if (pid <= 0)
-        return -1;
-    fmt(path, sizeof(path), "/proc/%d/status", pid);
-    fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    p = strstr(buf, "VmRSS:");
-    if (p == NULL)
-        return -1;
-    return strtol(p + 6, NULL, 10);
-}
-
 static double self_cpu(void)
 {
     struct rusage ru;
@@ -243,8 +142,8 @@ static void send_join(struct bconn *c, const char *room_node, const char *nick)
 {
     char buf[1024];
 
-    fmt(c->pend, sizeof(c->pend), "%s@%s/%s", room_node, o.muc, nick);
-    fmt(buf, sizeof(buf),
+    bench_fmt(c->pend, sizeof(c->pend), "%s@%s/%s", room_node, o.muc, nick);
+    bench_fmt(buf, sizeof(buf),
         "<presence to='%s'><x xmlns='" NS_MUC "'/><stats-id>Stats%s</stats-id>"
         "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
         "node='https://jitsi.org/jitsi-meet' ver='/LxjVAUjW56LWSj9lRquSYt35Ho='/>"
@@ -259,8 +158,8 @@ static void send_knock(struct bconn *c, const char *room_node, const char *nick)
 {
     char buf[1024];
 
-    fmt(c->pend, sizeof(c->pend), "%s@%s/%s", room_node, o.lobby, nick);
-    fmt(buf, sizeof(buf),
+    bench_fmt(c->pend, sizeof(c->pend), "%s@%s/%s", room_node, o.lobby, nick);
+    bench_fmt(buf, sizeof(buf),
         "<presence to='%s'><x xmlns='" NS_MUC "'/>"
         "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
         "node='https://jitsi.org/jitsi-meet' ver='/LxjVAUjW56LWSj9lRquSYt35Ho='/>"
@@ -274,7 +173,7 @@ static void send_lock(struct bconn *c, const char *room_node)
 {
     char buf[1024];
 
-    fmt(buf, sizeof(buf),
+    bench_fmt(buf, sizeof(buf),
         "<iq type='set' to='%s@%s' id='cfg'><query xmlns='http://jabber.org/protocol/muc#owner'>"
         "<x xmlns='jabber:x:data' type='submit'>"
         "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>"
@@ -315,9 +214,9 @@ static void record_latency(double ms)
 static void room_node(int room, char *buf, size_t size)
 {
     if (o.scenario == SC_APPROVE)
-        fmt(buf, size, "approve%d", room);
+        bench_fmt(buf, size, "approve%d", room);
     else
-        fmt(buf, size, "bench%d", room);
+        bench_fmt(buf, size, "bench%d", room);
 }
 
 static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -333,7 +232,7 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (c->role == ROLE_OWNER && c->state == ST_WAITING) {
         /* Every guest that gets into the main room shows up here once. */
         room_node(0, node, sizeof(node));
-        fmt(mucjid, sizeof(mucjid), "%s@%s/", node, o.muc);
+        bench_fmt(mucjid, sizeof(mucjid), "%s@%s/", node, o.muc);
         len = strlen(mucjid);
         if (strncmp(from, mucjid, len) == 0 && strcmp(from, c->pend) != 0 &&
             type == NULL && has_status(st, "110") == false)
@@ -346,14 +245,14 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         if (c->state == ST_JOINING && o.scenario == SC_KNOCK && c->role == ROLE_WORKER &&
             is_lobby_error(st)) {
             room_node(c->room, node, sizeof(node));
-            fmt(nick, sizeof(nick), "w%dj%d", c->idx, c->joins_done);
+            bench_fmt(nick, sizeof(nick), "w%dj%d", c->idx, c->joins_done);
             c->state = ST_KNOCKING;
             send_knock(c, node, nick);
             return 1;
         }
         if (c->state == ST_JOINING && c->role == ROLE_GUEST && !c->admitted && is_lobby_error(st)) {
             room_node(0, node, sizeof(node));
-            fmt(nick, sizeof(nick), "g%d", c->idx);
+            bench_fmt(nick, sizeof(nick), "g%d", c->idx);
             c->state = ST_KNOCKING;
             send_knock(c, node, nick);
             return 1;
@@ -362,7 +261,7 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
             /* Refused after the approval (e.g. the bridge gave up waiting): try again. */
             n_refused++;
             if (++c->refusals <= RETRIES_MAX) {
-                c->retry_at = now_s() + RETRY_DELAY_S;
+                c->retry_at = bench_now_s() + RETRY_DELAY_S;
                 return 1;
             }
         }
@@ -376,7 +275,7 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     /* Our own self-presence: the join (or the knock) completed. */
     switch (c->role) {
     case ROLE_WORKER:
-        record_latency((now_s() - c->t_sent) * 1000.0);
+        record_latency((bench_now_s() - c->t_sent) * 1000.0);
         c->joins_done++;
         c->state = ST_READY;
         c->pend[0] = '\0';
@@ -401,7 +300,7 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         } else if (c->admitted && c->state == ST_JOINING) {
             c->state = ST_DONE;
             guests_in++;
-            last_in = now_s();
+            last_in = bench_now_s();
         }
         break;
     }
@@ -448,15 +347,15 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         xmpp_stanza_get_child_by_name(x, "invite") == NULL)
         return 1;
     room_node(0, node, sizeof(node));
-    fmt(room, sizeof(room), "%s@%s", node, o.muc);
+    bench_fmt(room, sizeof(room), "%s@%s", node, o.muc);
     if (strcmp(from, room) != 0)
         return 1;
     /* Approved: walk into the main room (lib-jitsi-meet rejoins at once). */
     c->admitted = true;
     n_invited++;
-    last_invited = now_s();
+    last_invited = bench_now_s();
     c->state = ST_JOINING;
-    fmt(nick, sizeof(nick), "g%d", c->idx);
+    bench_fmt(nick, sizeof(nick), "g%d", c->idx);
     send_join(c, node, nick);
     return 1;
 }
@@ -481,10 +380,10 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     (void)stream_error;
     if (ev == XMPP_CONN_CONNECT) {
         jid = xmpp_conn_get_bound_jid(conn);
-        fmt(c->jid, sizeof(c->jid), "%s", jid != NULL ? jid : "");
+        bench_fmt(c->jid, sizeof(c->jid), "%s", jid != NULL ? jid : "");
         if (o.scenario == SC_TOKEN && c->role == ROLE_WORKER) {
             c->state = ST_TOKEN;
-            fmt(buf, sizeof(buf), "<iq type='set' to='%s' id='tok'><token xmlns='" NS_BENCH
+            bench_fmt(buf, sizeof(buf), "<iq type='set' to='%s' id='tok'><token xmlns='" NS_BENCH
                 "'>%s</token></iq>", o.domain, token);
             send_str(c, buf);
         } else {
@@ -506,7 +405,7 @@ static void conn_init(struct bconn *c, int idx, enum role role)
     c->state = ST_NEW;
     c->conn = xmpp_conn_new(ctx);
     if (c->conn == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     xmpp_conn_set_jid(c->conn, o.domain);     /* no node: SASL ANONYMOUS */
     xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_DISABLE_TLS | XMPP_CONN_FLAG_DISABLE_SM);
     xmpp_conn_set_sockopt_callback(c->conn, nodelay);
@@ -520,7 +419,7 @@ static bool connect_all(int first, int n, double deadline)
 {
     int next = first, i, connecting, ready;
 
-    while (now_s() < deadline) {
+    while (bench_now_s() < deadline) {
         connecting = ready = 0;
         for (i = first; i < first + n; i++) {
             if (bc[i].state == ST_CONNECTING || bc[i].state == ST_TOKEN)
@@ -550,7 +449,7 @@ static bool wait_state(int first, int n, enum state want, double deadline)
 {
     int i, done;
 
-    while (now_s() < deadline) {
+    while (bench_now_s() < deadline) {
         done = 0;
         for (i = first; i < first + n; i++) {
             if (bc[i].state == ST_FAILED)
@@ -592,7 +491,7 @@ static void issue_join(struct bconn *c, double t_sched)
 
     c->room = (c->idx + c->joins_done) % o.rooms;
     room_node(c->room, node, sizeof(node));
-    fmt(nick, sizeof(nick), "w%dj%d", c->idx, c->joins_done);
+    bench_fmt(nick, sizeof(nick), "w%dj%d", c->idx, c->joins_done);
     c->state = ST_JOINING;
     c->t_sent = t_sched;
     send_join(c, node, nick);
@@ -603,25 +502,25 @@ static int run_joins(void)
 {
     int holders = o.rooms, workers = o.conns, total = o.conns * o.joins;
     int i, issued = 0, rr = 0, completed;
-    double deadline = now_s() + o.timeout, t0, t1, c0[3], c1[3];
+    double deadline = bench_now_s() + o.timeout, t0, t1, c0[3], c1[3];
     char node[64];
 
     if (holders + workers > MAX_CONNS_PER_PROC)
-        die("--rooms + --conns must stay below 900 (select() in libstrophe)");
+        bench_die("--rooms + --conns must stay below 900 (select() in libstrophe)");
     if (o.joins > o.rooms)
-        die("--joins must not exceed --rooms (each join of a worker goes to another room)");
+        bench_die("--joins must not exceed --rooms (each join of a worker goes to another room)");
     n_bc = holders + workers;
     bc = calloc((size_t)n_bc, sizeof(*bc));
     lat = calloc((size_t)total, sizeof(*lat));
     if (bc == NULL || lat == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     for (i = 0; i < holders; i++)
         conn_init(&bc[i], i, ROLE_HOLDER);
     for (i = 0; i < workers; i++)
         conn_init(&bc[holders + i], i, ROLE_WORKER);
 
     if (!connect_all(0, holders, deadline))
-        die("holders could not connect");
+        bench_die("holders could not connect");
     for (i = 0; i < holders; i++) {
         bc[i].room = i;
         bc[i].state = ST_JOINING;
@@ -629,18 +528,18 @@ static int run_joins(void)
         send_join(&bc[i], node, "holder");
     }
     if (!wait_state(0, holders, ST_DONE, deadline))
-        die("holders could not create (and lock) their rooms");
+        bench_die("holders could not create (and lock) their rooms");
     if (!connect_all(holders, workers, deadline))
-        die("workers could not connect");
+        bench_die("workers could not connect");
 
     /* The measured phase: joins only; connections are already up. */
     c0[0] = self_cpu();
-    c0[1] = proc_cpu(o.prosody_pid);
-    c0[2] = proc_cpu(o.lobbyd_pid);
-    t0 = now_s();
+    c0[1] = bench_proc_cpu(o.prosody_pid);
+    c0[2] = bench_proc_cpu(o.lobbyd_pid);
+    t0 = bench_now_s();
     completed = 0;
-    while (now_s() < deadline) {
-        double now = now_s();
+    while (bench_now_s() < deadline) {
+        double now = bench_now_s();
 
         completed = n_lat;
         if (completed + n_fail >= total)
@@ -674,10 +573,10 @@ static int run_joins(void)
         }
         xmpp_run_once(ctx, 1);
     }
-    t1 = now_s();
+    t1 = bench_now_s();
     c1[0] = self_cpu();
-    c1[1] = proc_cpu(o.prosody_pid);
-    c1[2] = proc_cpu(o.lobbyd_pid);
+    c1[1] = bench_proc_cpu(o.prosody_pid);
+    c1[2] = bench_proc_cpu(o.lobbyd_pid);
     qsort(lat, (size_t)n_lat, sizeof(*lat), cmp_double);
     printf("RESULT label=%s joins=%d ok=%d fail=%d disc=%d secs=%.3f rate=%.1f p50=%.2f p99=%.2f "
            "max=%.2f gen_cpu=%.2f prosody_cpu=%.2f lobbyd_cpu=%.2f\n",
@@ -710,7 +609,7 @@ static int write_all(int fd, const char *s)
 /* A child: 'count' guests; knocks on "k", reports, walks in when invited. */
 static void guest_main(int first, int count, int cmd_fd, int out_fd)
 {
-    double deadline = now_s() + o.timeout;
+    double deadline = bench_now_s() + o.timeout;
     char line[LINE_MAX_LEN], cmd;
     char node[64], nick[64];
     int i;
@@ -718,33 +617,33 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
 
     ctx = xmpp_ctx_new(NULL, NULL);
     if (ctx == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     n_bc = count;
     bc = calloc((size_t)count, sizeof(*bc));
     if (bc == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     for (i = 0; i < count; i++)
         conn_init(&bc[i], first + i, ROLE_GUEST);
     if (!connect_all(0, count, deadline)) {
         (void)write_all(out_fd, "FAIL connect\n");
         _exit(1);
     }
-    fmt(line, sizeof(line), "CONNECTED %d\n", count);
+    bench_fmt(line, sizeof(line), "CONNECTED %d\n", count);
     (void)write_all(out_fd, line);
     /* Wait for the owner's "k" (the room is locked). */
-    while (now_s() < deadline && read(cmd_fd, &cmd, 1) != 1)
+    while (bench_now_s() < deadline && read(cmd_fd, &cmd, 1) != 1)
         xmpp_run_once(ctx, 5);
     room_node(0, node, sizeof(node));
-    while (now_s() < deadline && !quit) {
+    while (bench_now_s() < deadline && !quit) {
         int waiting = 0, in_flight = 0;
-        double now = now_s();
+        double now = bench_now_s();
 
         /* Knocks go out KNOCKS_IN_FLIGHT at a time (see the define). */
         for (i = 0; i < count && !reported; i++)
             in_flight += bc[i].state == ST_JOINING || bc[i].state == ST_KNOCKING;
         for (i = 0; i < count && !reported && in_flight < KNOCKS_IN_FLIGHT; i++) {
             if (bc[i].state == ST_READY) {
-                fmt(nick, sizeof(nick), "g%d", bc[i].idx);
+                bench_fmt(nick, sizeof(nick), "g%d", bc[i].idx);
                 bc[i].state = ST_JOINING;
                 send_join(&bc[i], node, nick);
                 in_flight++;
@@ -753,13 +652,13 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
         for (i = 0; i < count && reported; i++) {
             if (bc[i].retry_at > 0 && bc[i].retry_at <= now) {
                 bc[i].retry_at = 0;
-                fmt(nick, sizeof(nick), "g%d", bc[i].idx);
+                bench_fmt(nick, sizeof(nick), "g%d", bc[i].idx);
                 send_join(&bc[i], node, nick);
             }
         }
         xmpp_run_once(ctx, 2);
         if (n_fail > 0 || n_disconnected > 0) {
-            fmt(line, sizeof(line), "FAIL fail=%d disc=%d\n", n_fail, n_disconnected);
+            bench_fmt(line, sizeof(line), "FAIL fail=%d disc=%d\n", n_fail, n_disconnected);
             (void)write_all(out_fd, line);
             _exit(1);
         }
@@ -768,7 +667,7 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
                 waiting += bc[i].state == ST_WAITING;
             if (waiting == count) {
                 for (i = 0; i < count; i++) {
-                    fmt(line, sizeof(line), "J %s\n", bc[i].jid);
+                    bench_fmt(line, sizeof(line), "J %s\n", bc[i].jid);
                     (void)write_all(out_fd, line);
                 }
                 (void)write_all(out_fd, "READY\n");
@@ -776,12 +675,12 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
             }
         }
         if (reported && !invited_reported && n_invited == count) {
-            fmt(line, sizeof(line), "INVITED %.6f\n", last_invited);
+            bench_fmt(line, sizeof(line), "INVITED %.6f\n", last_invited);
             (void)write_all(out_fd, line);
             invited_reported = true;
         }
         if (reported && guests_in == count) {
-            fmt(line, sizeof(line), "DONE %.6f %.3f %d\n", last_in, self_cpu(), n_refused);
+            bench_fmt(line, sizeof(line), "DONE %.6f %.3f %d\n", last_in, self_cpu(), n_refused);
             (void)write_all(out_fd, line);
             guests_in = -1;          /* reported */
         }
@@ -822,7 +721,7 @@ static void child_poll(struct child *ch)
         if (strncmp(line, "J ", 2) == 0 && n_guest_jids < o.guests) {
             guest_jids[n_guest_jids] = strdup(line + 2);
             if (guest_jids[n_guest_jids] == NULL)
-                die("out of memory");
+                bench_die("out of memory");
             n_guest_jids++;
         } else if (strcmp(line, "READY") == 0) {
             ch->ready = true;
@@ -854,24 +753,24 @@ static void send_invites(struct bconn *owner, int first, int n, int id)
     int i, w;
 
     if (msg == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     room_node(0, node, sizeof(node));
-    fmt(head, sizeof(head), "<message to='%s@%s' id='admit%d'><x xmlns='" NS_MUC_USER "'>",
+    bench_fmt(head, sizeof(head), "<message to='%s@%s' id='admit%d'><x xmlns='" NS_MUC_USER "'>",
         node, o.muc, id);
     len = 0;
     w = snprintf(msg, cap, "%s", head);
     if (w < 0 || (size_t)w >= cap)
-        die("internal buffer too small");
+        bench_die("internal buffer too small");
     len = (size_t)w;
     for (i = first; i < first + n; i++) {
         w = snprintf(msg + len, cap - len, "<invite to='%s'/>", guest_jids[i]);
         if (w < 0 || (size_t)w >= cap - len)
-            die("internal buffer too small");
+            bench_die("internal buffer too small");
         len += (size_t)w;
     }
     w = snprintf(msg + len, cap - len, "</x></message>");
     if (w < 0 || (size_t)w >= cap - len)
-        die("internal buffer too small");
+        bench_die("internal buffer too small");
     len += (size_t)w;
     xmpp_send_raw(owner->conn, msg, len);
     free(msg);
@@ -881,7 +780,7 @@ static int run_approve(void)
 {
     struct child kids[MAX_PROCS];
     int procs = o.procs > 0 ? o.procs : (o.guests + 499) / 500, per, i, k, ready, done;
-    double deadline = now_s() + o.timeout, t_invite = 0, t_owner = 0, t_last = 0, t_inv = 0;
+    double deadline = bench_now_s() + o.timeout, t_invite = 0, t_owner = 0, t_last = 0, t_inv = 0;
     double cap;
     int invited = 0;
     double c0[3], c1[3], kid_cpu = 0;
@@ -891,23 +790,23 @@ static int run_approve(void)
     char node[64];
 
     if (procs < 1 || procs > MAX_PROCS || (o.guests + procs - 1) / procs > MAX_CONNS_PER_PROC)
-        die("--guests / --procs: at most 900 guests per process, 16 processes");
+        bench_die("--guests / --procs: at most 900 guests per process, 16 processes");
     guest_jids = calloc((size_t)o.guests, sizeof(*guest_jids));
     if (guest_jids == NULL)
-        die("out of memory");
-    rss_idle_l = proc_rss_kib(o.lobbyd_pid);
-    rss_idle_p = proc_rss_kib(o.prosody_pid);
+        bench_die("out of memory");
+    rss_idle_l = bench_proc_rss_kib(o.lobbyd_pid);
+    rss_idle_p = bench_proc_rss_kib(o.prosody_pid);
     per = (o.guests + procs - 1) / procs;
     fflush(stdout);
     for (k = 0; k < procs; k++) {
         int cmd[2], out[2], first = k * per, count = o.guests - first < per ? o.guests - first : per;
 
         if (pipe(cmd) != 0 || pipe(out) != 0)
-            die("pipe failed");
+            bench_die("pipe failed");
         memset(&kids[k], 0, sizeof(kids[k]));
         kids[k].pid = fork();
         if (kids[k].pid < 0)
-            die("fork failed");
+            bench_die("fork failed");
         if (kids[k].pid == 0) {
             close(cmd[1]);
             close(out[0]);
@@ -924,71 +823,71 @@ static int run_approve(void)
     /* The owner creates and locks the room. */
     ctx = xmpp_ctx_new(NULL, NULL);
     if (ctx == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     n_bc = 1;
     bc = calloc(1, sizeof(*bc));
     if (bc == NULL)
-        die("out of memory");
+        bench_die("out of memory");
     owner = &bc[0];
     conn_init(owner, 0, ROLE_OWNER);
     if (!connect_all(0, 1, deadline))
-        die("owner could not connect");
+        bench_die("owner could not connect");
     room_node(0, node, sizeof(node));
     owner->state = ST_JOINING;
     send_join(owner, node, "owner");
     if (!wait_state(0, 1, ST_READY, deadline))
-        die("owner could not create and lock the room");
+        bench_die("owner could not create and lock the room");
     owner->state = ST_WAITING;
     for (k = 0; k < procs; k++)
         (void)write_all(kids[k].cmd_fd, "k");
 
     /* Everyone knocks; wait until all are waiting in the lobby. */
-    for (ready = 0; ready < procs && now_s() < deadline;) {
+    for (ready = 0; ready < procs && bench_now_s() < deadline;) {
         xmpp_run_once(ctx, 5);
         for (ready = 0, k = 0; k < procs; k++) {
             child_poll(&kids[k]);
             if (kids[k].failed)
-                die("a guest process failed");
+                bench_die("a guest process failed");
             ready += kids[k].ready;
         }
     }
     if (ready < procs || n_guest_jids != o.guests)
-        die("the guests did not all get into the lobby");
-    rss_wait_l = proc_rss_kib(o.lobbyd_pid);
-    rss_wait_p = proc_rss_kib(o.prosody_pid);
+        bench_die("the guests did not all get into the lobby");
+    rss_wait_l = bench_proc_rss_kib(o.lobbyd_pid);
+    rss_wait_p = bench_proc_rss_kib(o.prosody_pid);
 
     c0[0] = self_cpu();
-    c0[1] = proc_cpu(o.prosody_pid);
-    c0[2] = proc_cpu(o.lobbyd_pid);
-    t_invite = now_s();
+    c0[1] = bench_proc_cpu(o.prosody_pid);
+    c0[2] = bench_proc_cpu(o.lobbyd_pid);
+    t_invite = bench_now_s();
     for (i = 0; i < o.guests; i += o.chunk)
         send_invites(owner, i, o.guests - i < o.chunk ? o.guests - i : o.chunk, i);
     cap = t_invite + o.cap < deadline ? t_invite + o.cap : deadline;
-    for (done = 0; (done < procs || owner_seen < o.guests) && now_s() < cap;) {
+    for (done = 0; (done < procs || owner_seen < o.guests) && bench_now_s() < cap;) {
         xmpp_run_once(ctx, 1);
         if (owner_seen >= o.guests && t_owner == 0)
-            t_owner = now_s();
+            t_owner = bench_now_s();
         for (done = 0, k = 0; k < procs; k++) {
             child_poll(&kids[k]);
             if (kids[k].failed)
-                die("a guest process failed");
+                bench_die("a guest process failed");
             done += kids[k].done;
         }
         if (n_disconnected > 0)
-            die("the owner was disconnected");
+            bench_die("the owner was disconnected");
         if (owner_errors > 0)
             break;                   /* an invitation was refused: report it */
     }
     c1[0] = self_cpu();
-    c1[1] = proc_cpu(o.prosody_pid);
-    c1[2] = proc_cpu(o.lobbyd_pid);
+    c1[1] = bench_proc_cpu(o.prosody_pid);
+    c1[2] = bench_proc_cpu(o.lobbyd_pid);
     for (k = 0; k < procs; k++) {
         if (kids[k].done && kids[k].last_in > t_last)
             t_last = kids[k].last_in;
         if (kids[k].invited && kids[k].last_invited > t_inv)
             t_inv = kids[k].last_invited;
         invited += kids[k].invited;
-        kid_cpu += proc_cpu(kids[k].pid);
+        kid_cpu += bench_proc_cpu(kids[k].pid);
         refused += kids[k].refused;
         (void)write_all(kids[k].cmd_fd, "q");
     }
@@ -1027,6 +926,8 @@ int main(int argc, char **argv)
     FILE *f;
     size_t n;
 
+    bench_program = "bench_load";
+
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -1038,7 +939,7 @@ int main(int argc, char **argv)
             usage();
         i++;
         if (strcmp(a, "--port") == 0)
-            o.port = (int)num_arg(v, 1, 65535, a);
+            o.port = (int)bench_num_arg(v, 1, 65535, a);
         else if (strcmp(a, "--scenario") == 0) {
             if (strcmp(v, "plain") == 0)
                 o.scenario = SC_PLAIN;
@@ -1051,27 +952,27 @@ int main(int argc, char **argv)
             else
                 usage();
         } else if (strcmp(a, "--conns") == 0)
-            o.conns = (int)num_arg(v, 1, MAX_CONNS_PER_PROC, a);
+            o.conns = (int)bench_num_arg(v, 1, MAX_CONNS_PER_PROC, a);
         else if (strcmp(a, "--joins") == 0)
-            o.joins = (int)num_arg(v, 1, 10000, a);
+            o.joins = (int)bench_num_arg(v, 1, 10000, a);
         else if (strcmp(a, "--rooms") == 0)
-            o.rooms = (int)num_arg(v, 1, MAX_CONNS_PER_PROC, a);
+            o.rooms = (int)bench_num_arg(v, 1, MAX_CONNS_PER_PROC, a);
         else if (strcmp(a, "--rate") == 0)
-            o.rate = (double)num_arg(v, 1, 100000, a);
+            o.rate = (double)bench_num_arg(v, 1, 100000, a);
         else if (strcmp(a, "--guests") == 0)
-            o.guests = (int)num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
+            o.guests = (int)bench_num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
         else if (strcmp(a, "--invitees-per-message") == 0)
-            o.chunk = (int)num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
+            o.chunk = (int)bench_num_arg(v, 1, MAX_PROCS * MAX_CONNS_PER_PROC, a);
         else if (strcmp(a, "--procs") == 0)
-            o.procs = (int)num_arg(v, 1, MAX_PROCS, a);
+            o.procs = (int)bench_num_arg(v, 1, MAX_PROCS, a);
         else if (strcmp(a, "--cap") == 0)
-            o.cap = (double)num_arg(v, 1, 3600, a);
+            o.cap = (double)bench_num_arg(v, 1, 3600, a);
         else if (strcmp(a, "--timeout") == 0)
-            o.timeout = (double)num_arg(v, 1, 3600, a);
+            o.timeout = (double)bench_num_arg(v, 1, 3600, a);
         else if (strcmp(a, "--prosody-pid") == 0)
-            o.prosody_pid = (int)num_arg(v, 1, 1 << 30, a);
+            o.prosody_pid = (int)bench_num_arg(v, 1, 1 << 30, a);
         else if (strcmp(a, "--lobbyd-pid") == 0)
-            o.lobbyd_pid = (int)num_arg(v, 1, 1 << 30, a);
+            o.lobbyd_pid = (int)bench_num_arg(v, 1, 1 << 30, a);
         else if (strcmp(a, "--token-file") == 0)
             o.token_file = v;
         else if (strcmp(a, "--domain") == 0)
@@ -1089,17 +990,17 @@ int main(int argc, char **argv)
         usage();
     if (o.scenario == SC_TOKEN) {
         if (o.token_file == NULL)
-            die("--scenario token needs --token-file");
+            bench_die("--scenario token needs --token-file");
         f = fopen(o.token_file, "r");
         if (f == NULL)
-            die("cannot open --token-file");
+            bench_die("cannot open --token-file");
         n = fread(token, 1, sizeof(token) - 1, f);
         fclose(f);
         while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
             n--;
         token[n] = '\0';
         if (n == 0 || n >= sizeof(token) - 1)
-            die("the token file is empty or too long");
+            bench_die("the token file is empty or too long");
     }
     if (o.scenario == SC_KNOCK || o.scenario == SC_TOKEN)
         o.lock = true;
@@ -1112,7 +1013,7 @@ int main(int argc, char **argv)
     } else {
         ctx = xmpp_ctx_new(NULL, NULL);
         if (ctx == NULL)
-            die("out of memory");
+            bench_die("out of memory");
         rc = run_joins();
     }
     /* The stack is torn down by the caller; the sockets close with us. */
