@@ -58,13 +58,13 @@ static int knock_moderator(struct room *r, const struct lobby_knock *k,
         if (r->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
             return effect_refuse(out, k, LOBBY_DENY_FULL,
                                  "too many moderators in the lobby room");
-                                 m = room_moderator_add(r, k->nick, k->real_jid);
-                                 if (m == NULL) {
-                                 errno = ENOMEM;
-                                 return -1;
-                                 }
-                                 }
-                                 if (effect_self(out, r, m->real_jid, m->nick, true) != 0)
+        m = room_moderator_add(r, k->nick, k->real_jid);
+        if (m == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    if (effect_self(out, r, m->real_jid, m->nick, true) != 0)
         return -1;
     TAILQ_FOREACH(w, &r->queue, queue) {
         if (effect_waiter_to(out, r, w, m->real_jid) != 0)
@@ -128,8 +128,8 @@ int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
     if (r == NULL || !r->enabled)
         return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED,
                              "Room creation is restricted");
-                             problem = knock_problem(k);
-                             if (problem != NULL)
+    problem = knock_problem(k);
+    if (problem != NULL)
         return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, problem);
     if (room_is_owner(r, k->real_jid))
         return knock_moderator(r, k, out);
