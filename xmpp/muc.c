@@ -179,16 +179,24 @@ int muc_parse_message(xmpp_stanza_t *msg, struct muc_request *out, char *why)
     return split_occupant(to, out, why) == -1 ? -1 : 1;
 }
 
+/* Address 'st' from the lobby occupant the effect names (room/nick) to its
+ * recipient. */
+static void address_from_occupant(xmpp_stanza_t *st, const struct lobby_effect *e)
+{
+    char from[LOBBY_JID_MAX + LOBBY_NICK_MAX + 2];
+
+    snprintf(from, sizeof(from), "%s/%s", e->room, e->nick != NULL ? e->nick : "");
+    xmpp_stanza_set_from(st, from);
+    xmpp_stanza_set_to(st, e->to);
+}
+
 xmpp_stanza_t *muc_relay(xmpp_stanza_t *msg, const struct lobby_effect *e)
 {
     xmpp_stanza_t *copy = xmpp_stanza_copy(msg);
-    char from[LOBBY_JID_MAX + LOBBY_NICK_MAX + 2];
 
     if (copy == NULL)
         fatalx("out of memory copying a message");
-    snprintf(from, sizeof(from), "%s/%s", e->room, e->nick != NULL ? e->nick : "");
-    xmpp_stanza_set_from(copy, from);
-    xmpp_stanza_set_to(copy, e->to);
+    address_from_occupant(copy, e);
     /* libstrophe reads xml:lang as a plain "lang" attribute; do not echo
      * it back as one. */
     xmpp_stanza_del_attribute(copy, "lang");
@@ -200,13 +208,10 @@ xmpp_stanza_t *muc_relay(xmpp_stanza_t *msg, const struct lobby_effect *e)
 static xmpp_stanza_t *presence_from(xmpp_ctx_t *ctx, const struct lobby_effect *e, const char *type)
 {
     xmpp_stanza_t *p = xmpp_presence_new(ctx);
-    char from[LOBBY_JID_MAX + LOBBY_NICK_MAX + 2];
 
     if (p == NULL)
         fatalx("out of memory building a presence");
-    snprintf(from, sizeof(from), "%s/%s", e->room, e->nick != NULL ? e->nick : "");
-    xmpp_stanza_set_from(p, from);
-    xmpp_stanza_set_to(p, e->to);
+    address_from_occupant(p, e);
     if (type != NULL)
         xmpp_stanza_set_type(p, type);
     return p;
