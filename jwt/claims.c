@@ -328,47 +328,28 @@ bool claims_room_matches(const char *claim, const char *room)
 
 /* ---- claim checks ---- */
 
-static const char *claims_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    case JSON_STRING:
-        return "string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
 /*
  * Copies the string claim 'v' (named 'what') into '*out'.  NULL or JSON
  * null: nothing to copy.  Wrong type, overlong or control characters:
  * refused.
  */
-static enum token_status claims_take_string(const char *what, const json_t *v,
+static enum token_status claims_take_string(const char *what,
+                                            const struct jval *v,
                                             char **out,
                                             struct token_reason *why)
 {
     const char *s;
     size_t len, i;
 
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || v->type == JVAL_NULL)
         return TOKEN_VALID;
-    if (!json_is_string(v)) {
+    if (v->type != JVAL_STRING) {
         token_reason_set(why, "%s must be a string (got %s)", what,
-                         claims_type_name(v));
+                         jval_type_name(v));
         return TOKEN_REFUSED;
     }
-    s = json_string_value(v);
-    len = json_string_length(v);
+    s = v->str;
+    len = v->len;
     if (len > TOKEN_MAX_FIELD_BYTES) {
         token_reason_set(why, "%s is %zu bytes, at most %d accepted", what, len,
                          TOKEN_MAX_FIELD_BYTES);
@@ -389,7 +370,8 @@ static enum token_status claims_take_string(const char *what, const json_t *v,
 }
 
 /* Reads an exp/nbf-style number of seconds.  Absent: '*has' stays false. */
-static enum token_status claims_take_time(const char *what, const json_t *v,
+static enum token_status claims_take_time(const char *what,
+                                          const struct jval *v,
                                           bool *has, int64_t *out,
                                           struct token_reason *why)
 {
@@ -398,13 +380,12 @@ static enum token_status claims_take_time(const char *what, const json_t *v,
     *has = false;
     if (v == NULL)
         return TOKEN_VALID;
-    if (json_is_integer(v)) {
-        if (json_integer_value(v) > CLAIMS_MAX_TIME_S ||
-            json_integer_value(v) < -CLAIMS_MAX_TIME_S)
+    if (v->type == JVAL_INTEGER) {
+        if (v->integer > CLAIMS_MAX_TIME_S || v->integer < -CLAIMS_MAX_TIME_S)
             goto range;
-        *out = (int64_t)json_integer_value(v);
-    } else if (json_is_real(v)) {
-        d = json_real_value(v);
+        *out = v->integer;
+    } else if (v->type == JVAL_REAL) {
+        d = v->real;
         if (!isfinite(d) || d > (double)CLAIMS_MAX_TIME_S ||
             d < -(double)CLAIMS_MAX_TIME_S)
             goto range;
@@ -414,7 +395,7 @@ static enum token_status claims_take_time(const char *what, const json_t *v,
             (*out)--;
     } else {
         token_reason_set(why, "%s must be a number of seconds (got %s)", what,
-                         claims_type_name(v));
+                         jval_type_name(v));
         return TOKEN_REFUSED;
     }
     *has = true;
@@ -425,22 +406,24 @@ range:
 }
 
 static enum token_status claims_check_times(const struct claims_policy *p,
-                                            json_t *payload, int64_t now_s,
+                                            const struct jdoc *payload,
+                                            int64_t now_s,
                                             struct token_claims *out,
                                             struct token_reason *why)
 {
+    const struct jval *root = jdoc_root(payload);
     int64_t leeway = (int64_t)p->leeway_s;
     bool has_iat;
     int64_t iat;
     enum token_status st;
 
-    st = claims_take_time("exp", json_object_get(payload, "exp"), &out->has_exp,
-                          &out->exp_s, why);
+    st = claims_take_time("exp", jval_get(payload, root, "exp"),
+                          &out->has_exp, &out->exp_s, why);
     if (st == TOKEN_VALID)
-        st = claims_take_time("nbf", json_object_get(payload, "nbf"),
+        st = claims_take_time("nbf", jval_get(payload, root, "nbf"),
                               &out->has_nbf, &out->nbf_s, why);
     if (st == TOKEN_VALID)
-        st = claims_take_time("iat", json_object_get(payload, "iat"), &has_iat,
+        st = claims_take_time("iat", jval_get(payload, root, "iat"), &has_iat,
                               &iat, why);
     if (st != TOKEN_VALID)
         return st;
@@ -460,54 +443,54 @@ static enum token_status claims_check_times(const struct claims_policy *p,
 }
 
 static enum token_status claims_check_aud(const struct claims_policy *p,
-                                          json_t *payload,
+                                          const struct jdoc *payload,
                                           struct token_claims *out,
                                           struct token_reason *why)
 {
-    json_t *aud = json_object_get(payload, "aud"), *first = NULL;
-    json_t *match = NULL, *v;
+    const struct jval *aud = jval_get(payload, jdoc_root(payload), "aud");
+    const struct jval *first = NULL, *match = NULL, *v;
     char list[96], quoted[64];
-    size_t i;
+    size_t i = 0;
 
     if (aud == NULL) {
         token_reason_set(why, "aud claim is missing");
         return TOKEN_REFUSED;
     }
-    if (json_is_string(aud)) {
+    if (aud->type == JVAL_STRING) {
         first = aud;
-        if (claims_list_accepts(p->audiences, json_string_value(aud)))
+        if (claims_list_accepts(p->audiences, aud->str))
             match = aud;
-    } else if (json_is_array(aud) && json_array_size(aud) > 0) {
-        json_array_foreach(aud, i, v)
-        {
-            if (!json_is_string(v)) {
+    } else if (aud->type == JVAL_ARRAY && aud->count > 0) {
+        for (v = jval_first(payload, aud); v != NULL;
+             v = jval_next(payload, aud, v), i++) {
+            if (v->type != JVAL_STRING) {
                 token_reason_set(why,
                                  "aud array entry %zu must be a string "
                                  "(got %s)",
-                                 i, claims_type_name(v));
+                                 i, jval_type_name(v));
                 return TOKEN_REFUSED;
             }
             if (first == NULL)
                 first = v;
-            if (match == NULL &&
-                claims_list_accepts(p->audiences, json_string_value(v)))
+            if (match == NULL && claims_list_accepts(p->audiences, v->str))
                 match = v;
         }
     } else {
         token_reason_set(why,
                          "aud must be a string or an array of strings "
                          "(got %s)",
-                         json_is_array(aud) ? "an empty array"
-                                            : claims_type_name(aud));
+                         aud->type == JVAL_ARRAY ? "an empty array"
+                                            : jval_type_name(aud));
         return TOKEN_REFUSED;
     }
     if (match == NULL) {
         claims_list_describe(p->audiences, list, sizeof(list));
-        token_reason_quote(quoted, sizeof(quoted), json_string_value(first),
-                           json_string_length(first), 40);
+        token_reason_quote(quoted, sizeof(quoted), first->str, first->len, 40);
         token_reason_set(
             why, "aud %s%s not in accepted audiences %s", quoted,
-            json_array_size(aud) > 1 ? " (nor any other entry)" : "", list);
+            aud->type == JVAL_ARRAY && aud->count > 1 ? " (nor any other entry)"
+                                                      : "",
+            list);
         return TOKEN_REFUSED;
     }
     return claims_take_string("aud", match, &out->aud, why);
@@ -580,37 +563,39 @@ static enum token_status claims_check_room(const struct claims_policy *p,
 }
 
 /* true/"true" -> true; false/other strings/null -> false; else refused. */
-static enum token_status claims_take_flag(const char *what, const json_t *v,
+static enum token_status claims_take_flag(const char *what,
+                                          const struct jval *v,
                                           bool *out, struct token_reason *why)
 {
     *out = false;
-    if (v == NULL || json_is_null(v) || json_is_false(v))
+    if (v == NULL || v->type == JVAL_NULL || v->type == JVAL_FALSE)
         return TOKEN_VALID;
-    if (json_is_true(v)) {
+    if (v->type == JVAL_TRUE) {
         *out = true;
         return TOKEN_VALID;
     }
-    if (json_is_string(v)) {
-        *out = strcmp(json_string_value(v), "true") == 0;
+    if (v->type == JVAL_STRING) {
+        *out = strcmp(v->str, "true") == 0;
         return TOKEN_VALID;
     }
     token_reason_set(why, "%s must be true, false or a string (got %s)", what,
-                     claims_type_name(v));
+                     jval_type_name(v));
     return TOKEN_REFUSED;
 }
 
 /* Keeps an object claim as compact JSON. */
-static enum token_status claims_take_json(const char *what, const json_t *v,
-                                          char **out, struct token_reason *why)
+static enum token_status claims_take_json(const char *what,
+                                          const struct jval *v, char **out,
+                                          struct token_reason *why)
 {
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || v->type == JVAL_NULL)
         return TOKEN_VALID;
-    if (!json_is_object(v)) {
+    if (v->type != JVAL_OBJECT) {
         token_reason_set(why, "%s must be an object (got %s)", what,
-                         claims_type_name(v));
+                         jval_type_name(v));
         return TOKEN_REFUSED;
     }
-    *out = json_dumps(v, JSON_COMPACT);
+    *out = jval_dup_compact(v);
     if (*out == NULL) {
         token_reason_set(why, "out of memory");
         return TOKEN_ERROR;
@@ -618,45 +603,47 @@ static enum token_status claims_take_json(const char *what, const json_t *v,
     return TOKEN_VALID;
 }
 
-static enum token_status claims_map_user(json_t *user, struct token_claims *out,
+static enum token_status claims_map_user(const struct jdoc *d,
+                                         const struct jval *user,
+                                         struct token_claims *out,
                                          struct token_reason *why)
 {
-    const json_t *aff = json_object_get(user, "affiliation");
+    const struct jval *aff = jval_get(d, user, "affiliation");
     const char *a;
     bool moderator = false;
     enum token_status st;
 
-    st = claims_take_string("context.user.id", json_object_get(user, "id"),
+    st = claims_take_string("context.user.id", jval_get(d, user, "id"),
                             &out->user_id, why);
     if (st == TOKEN_VALID)
         st = claims_take_string("context.user.name",
-                                json_object_get(user, "name"), &out->name, why);
+                                jval_get(d, user, "name"), &out->name, why);
     if (st == TOKEN_VALID)
         st = claims_take_string("context.user.email",
-                                json_object_get(user, "email"), &out->email,
+                                jval_get(d, user, "email"), &out->email,
                                 why);
     if (st == TOKEN_VALID)
         st = claims_take_string("context.user.avatar",
-                                json_object_get(user, "avatar"), &out->avatar,
+                                jval_get(d, user, "avatar"), &out->avatar,
                                 why);
     if (st == TOKEN_VALID)
         st = claims_take_flag("context.user.moderator",
-                              json_object_get(user, "moderator"), &moderator,
+                              jval_get(d, user, "moderator"), &moderator,
                               why);
     if (st == TOKEN_VALID)
         st = claims_take_flag("context.user.lobby_bypass",
-                              json_object_get(user, "lobby_bypass"),
+                              jval_get(d, user, "lobby_bypass"),
                               &out->bypass, why);
     if (st != TOKEN_VALID)
         return st;
-    if (aff != NULL && !json_is_null(aff) && !json_is_string(aff)) {
+    if (aff != NULL && aff->type != JVAL_NULL && aff->type != JVAL_STRING) {
         token_reason_set(why,
                          "context.user.affiliation must be a string "
                          "(got %s)",
-                         claims_type_name(aff));
+                         jval_type_name(aff));
         return TOKEN_REFUSED;
     }
-    a = json_is_string(aff) ? json_string_value(aff) : "";
+    a = aff != NULL && aff->type == JVAL_STRING ? aff->str : "";
     if (moderator || strcmp(a, "owner") == 0 || strcmp(a, "moderator") == 0 ||
         strcmp(a, "teacher") == 0)
         out->affiliation = TOKEN_AFFILIATION_OWNER;
@@ -666,54 +653,57 @@ static enum token_status claims_map_user(json_t *user, struct token_claims *out,
     return TOKEN_VALID;
 }
 
-static enum token_status claims_map_context(json_t *payload,
+static enum token_status claims_map_context(const struct jdoc *d,
                                             struct token_claims *out,
                                             struct token_reason *why)
 {
-    json_t *ctx = json_object_get(payload, "context"), *user;
+    const struct jval *ctx = jval_get(d, jdoc_root(d), "context"), *user;
     enum token_status st;
 
-    if (ctx == NULL || json_is_null(ctx))
+    if (ctx == NULL || ctx->type == JVAL_NULL)
         return TOKEN_VALID;
-    if (!json_is_object(ctx)) {
+    if (ctx->type != JVAL_OBJECT) {
         token_reason_set(why, "context must be an object (got %s)",
-                         claims_type_name(ctx));
+                         jval_type_name(ctx));
         return TOKEN_REFUSED;
     }
-    user = json_object_get(ctx, "user");
-    if (user != NULL && !json_is_null(user) && !json_is_object(user)) {
+    user = jval_get(d, ctx, "user");
+    if (user != NULL && user->type != JVAL_NULL && user->type != JVAL_OBJECT) {
         token_reason_set(why, "context.user must be an object (got %s)",
-                         claims_type_name(user));
+                         jval_type_name(user));
         return TOKEN_REFUSED;
     }
-    st = json_is_object(user) ? claims_map_user(user, out, why) : TOKEN_VALID;
+    st = user != NULL && user->type == JVAL_OBJECT
+             ? claims_map_user(d, user, out, why)
+             : TOKEN_VALID;
     if (st == TOKEN_VALID)
-        st = claims_take_string("context.group", json_object_get(ctx, "group"),
+        st = claims_take_string("context.group", jval_get(d, ctx, "group"),
                                 &out->group, why);
     if (st == TOKEN_VALID)
         st = claims_take_json("context.features",
-                              json_object_get(ctx, "features"),
+                              jval_get(d, ctx, "features"),
                               &out->features_json, why);
     if (st == TOKEN_VALID)
-        st = claims_take_json("context.room", json_object_get(ctx, "room"),
+        st = claims_take_json("context.room", jval_get(d, ctx, "room"),
                               &out->room_json, why);
     return st;
 }
 
-enum token_status claims_check(const struct claims_policy *p, json_t *payload,
-                               const char *room, int64_t now_s,
-                               struct token_claims *out,
+enum token_status claims_check(const struct claims_policy *p,
+                               const struct jdoc *payload, const char *room,
+                               int64_t now_s, struct token_claims *out,
                                struct token_reason *why)
 {
+    const struct jval *root = jdoc_root(payload);
     enum token_status st;
 
-    st = claims_take_string("iss", json_object_get(payload, "iss"), &out->iss,
+    st = claims_take_string("iss", jval_get(payload, root, "iss"), &out->iss,
                             why);
     if (st == TOKEN_VALID)
-        st = claims_take_string("sub", json_object_get(payload, "sub"),
+        st = claims_take_string("sub", jval_get(payload, root, "sub"),
                                 &out->sub, why);
     if (st == TOKEN_VALID)
-        st = claims_take_string("room", json_object_get(payload, "room"),
+        st = claims_take_string("room", jval_get(payload, root, "room"),
                                 &out->room, why);
     if (st == TOKEN_VALID)
         st = claims_check_times(p, payload, now_s, out, why);

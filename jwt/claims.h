@@ -11,8 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
+#include "jwt/json.h"
 #include "jwt/token.h"
 
 /* Most entries in one accepted-issuers or accepted-audiences list. */
@@ -59,7 +58,7 @@ struct claims_policy {
 };
 
 /*
- * Checks every claim of the verified 'payload' (a JSON object) against
+ * Checks every claim of the verified 'payload' (its root is an object) against
  * 'p', 'room' (room node or NULL to skip room and tenant checks) and
  * 'now_s', and copies them into 'out' (which the caller has cleared).
  * Wrong JSON types are refusals, as are identity strings longer than
@@ -68,7 +67,8 @@ struct claims_policy {
  * then hold partial copies, which the caller frees with
  * token_claims_clear().
  */
-enum token_status claims_check(const struct claims_policy *p, json_t *payload,
+enum token_status claims_check(const struct claims_policy *p,
+                               const struct jdoc *payload,
                                const char *room, int64_t now_s,
                                struct token_claims *out,
                                struct token_reason *why);

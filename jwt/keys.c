@@ -27,6 +27,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,28 @@ bool keys_set_has_key_dir(const struct keys_set *s)
     return s->has_key_dir;
 }
 
+/* SHA-256, SHA-384, SHA-512, fetched once; NULL if a fetch failed. */
+static EVP_MD *keys_digest_md[3];
+static pthread_once_t keys_digest_once = PTHREAD_ONCE_INIT;
+
+static void keys_digest_fetch(void)
+{
+    keys_digest_md[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
+    keys_digest_md[1] = EVP_MD_fetch(NULL, "SHA384", NULL);
+    keys_digest_md[2] = EVP_MD_fetch(NULL, "SHA512", NULL);
+}
+
+int keys_digest(unsigned bits, const void *msg, size_t len, unsigned char *out)
+{
+    int i = bits == 256 ? 0 : bits == 384 ? 1 : bits == 512 ? 2 : -1;
+
+    if (i < 0 || pthread_once(&keys_digest_once, keys_digest_fetch) != 0 ||
+        keys_digest_md[i] == NULL)
+        return -1;
+    return EVP_Digest(msg, len, out, NULL, keys_digest_md[i], NULL) == 1 ? 0
+                                                                          : -1;
+}
+
 const struct keys_pub *keys_set_find(const struct keys_set *s, const char *kid,
                                      size_t kid_len)
 {
@@ -553,7 +576,7 @@ const struct keys_pub *keys_set_find(const struct keys_set *s, const char *kid,
 
     if (s->n_keys == 0)
         return NULL;
-    if (SHA256((const unsigned char *)kid, kid_len, probe.hash) == NULL)
+    if (keys_digest(256, kid, kid_len, probe.hash) != 0)
         return NULL;
     return bsearch(&probe, s->keys, s->n_keys, sizeof(*s->keys), keys_pub_cmp);
 }
@@ -564,7 +587,7 @@ void keys_kid_file_hash(const char *kid, size_t kid_len, char hex[65])
     unsigned char md[SHA256_DIGEST_LENGTH];
     size_t i;
 
-    if (SHA256((const unsigned char *)kid, kid_len, md) == NULL)
+    if (keys_digest(256, kid, kid_len, md) != 0)
         memset(md, 0, sizeof(md));
     for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
         hex[2 * i] = digits[md[i] >> 4];
@@ -666,16 +689,15 @@ enum token_status keys_verify_pub(const struct keys_pub *k, enum keys_alg alg,
         check = der;
         check_len = (size_t)der_len;
     }
-    /* SHA256() and friends need no algorithm fetch, unlike EVP_Digest(). */
     if ((KEYS_ALG_BIT(alg) &
          (KEYS_ALG_BIT(KEYS_ALG_RS256) | KEYS_ALG_BIT(KEYS_ALG_ES256))) != 0)
-        digest_len = SHA256(msg, msg_len, digest) != NULL ? 32 : 0;
+        digest_len = 32;
     else if ((KEYS_ALG_BIT(alg) & (KEYS_ALG_BIT(KEYS_ALG_RS384) |
                                    KEYS_ALG_BIT(KEYS_ALG_ES384))) != 0)
-        digest_len = SHA384(msg, msg_len, digest) != NULL ? 48 : 0;
+        digest_len = 48;
     else
-        digest_len = SHA512(msg, msg_len, digest) != NULL ? 64 : 0;
-    if (digest_len == 0)
+        digest_len = 64;
+    if (keys_digest(digest_len * 8, msg, msg_len, digest) != 0)
         goto out;
     rc = EVP_PKEY_verify(k->verify[alg], check, check_len, digest, digest_len);
     st = rc == 1 ? TOKEN_VALID : TOKEN_REFUSED;

@@ -112,6 +112,15 @@ bool keys_set_has_key_dir(const struct keys_set *s);
 const struct keys_pub *keys_set_find(const struct keys_set *s, const char *kid,
                                      size_t kid_len);
 
+/*
+ * Hashes 'len' bytes at 'msg' with SHA-256 (bits 256), SHA-384 or SHA-512
+ * into 'out' (at least bits / 8 bytes).  The algorithms are fetched from
+ * OpenSSL once per process, not on every call as SHA256() does in
+ * OpenSSL 3.  Returns 0, or -1 when OpenSSL fails.
+ */
+int keys_digest(unsigned bits, const void *msg, size_t len,
+                unsigned char *out);
+
 /* Writes hex(sha256(kid)) and a NUL to 'hex', for reasons.  Cannot fail. */
 void keys_kid_file_hash(const char *kid, size_t kid_len, char hex[65]);
 

@@ -6,7 +6,7 @@
  *  1. bound the size, split into exactly three segments (header and
  *     payload non-empty; an empty signature is refused after step 2, so
  *     that an "alg": "none" token is named for what it is);
- *  2. decode and parse the header ourselves (base64url + jansson with
+ *  2. decode and parse the header ourselves (base64url + jwt/json.c,
  *     duplicate keys refused) and pin the algorithm: "none" in any casing
  *     is refused, only the eight known names pass, typ must be "JWT" when
  *     present, crit is refused;
@@ -24,7 +24,8 @@
  * no exp/nbf, cannot reach "aud" arrays without a second parse, does not
  * refuse duplicate JSON keys and re-parses the PEM on every call (~280 us
  * for RS256).  Doing the signature on cached EVP_PKEYs and the claims with
- * jansson ourselves closes all of that in one pass over the token.  libjwt
+ * our own strict JSON reader (jwt/json.c) closes all of that in one pass
+ * over the token.  libjwt
  * still signs tokens for `lobbyd token mint` (jwt/mint.c), so every test
  * that mints and verifies is also an interoperability check.
  *
@@ -36,11 +37,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>
 
 #include "jwt/claims.h"
+#include "jwt/json.h"
 #include "jwt/keys.h"
 #include "jwt/token.h"
 #include "jwt/verifier.h"
@@ -121,15 +122,30 @@ static int token_b64url_value(unsigned char c)
 int token_b64url_decode(const char *src, size_t len, unsigned char *dst,
                         size_t dst_size, size_t *out_len)
 {
-    unsigned acc = 0, bits = 0;
-    size_t used = 0, i;
+    const unsigned char *s = (const unsigned char *)src;
+    unsigned acc = 0, bits = 0, a, b, c, d;
+    size_t used = 0, i = 0;
     int v;
 
     *out_len = 0;
     if (len % 4 == 1)
         return -1; /* no byte ends after 6 bits */
-    for (i = 0; i < len; i++) {
-        v = token_b64url_value((unsigned char)src[i]);
+    /* Whole quads first: four table look-ups, three bytes out. */
+    for (; i + 4 <= len && used + 3 <= dst_size; i += 4) {
+        a = token_b64url_values[s[i]];
+        b = token_b64url_values[s[i + 1]];
+        c = token_b64url_values[s[i + 2]];
+        d = token_b64url_values[s[i + 3]];
+        if (a == 0 || b == 0 || c == 0 || d == 0)
+            return -1;
+        acc = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+        dst[used++] = (unsigned char)(acc >> 16);
+        dst[used++] = (unsigned char)(acc >> 8);
+        dst[used++] = (unsigned char)acc;
+    }
+    acc = 0;
+    for (; i < len; i++) {
+        v = token_b64url_value(s[i]);
         if (v < 0)
             return -1;
         acc = (acc << 6 | (unsigned)v) & 0xFFFFFF;
@@ -185,14 +201,19 @@ int token_b64url_encode(const unsigned char *src, size_t len, char *dst,
 void token_fingerprint(const char *token, size_t len,
                        char out[TOKEN_FINGERPRINT_SIZE])
 {
+    static const char digits[] = "0123456789abcdef";
     unsigned char md[SHA256_DIGEST_LENGTH];
+    int i;
 
-    if (SHA256((const unsigned char *)token, len, md) == NULL) {
+    if (keys_digest(256, token, len, md) != 0) {
         snprintf(out, TOKEN_FINGERPRINT_SIZE, "????????");
         return;
     }
-    snprintf(out, TOKEN_FINGERPRINT_SIZE, "%02x%02x%02x%02x", md[0], md[1],
-             md[2], md[3]);
+    for (i = 0; i < 4; i++) {
+        out[2 * i] = digits[md[i] >> 4];
+        out[2 * i + 1] = digits[md[i] & 15];
+    }
+    out[8] = '\0';
 }
 
 const char *token_status_name(enum token_status status)
@@ -231,47 +252,44 @@ void token_claims_clear(struct token_claims *c)
 /* Parses a decoded segment as a JSON object; duplicate keys refused. */
 static enum token_status token_parse_json(const char *what,
                                           const unsigned char *buf, size_t len,
-                                          json_t **out,
+                                          struct jdoc *doc,
                                           struct token_reason *why)
 {
-    json_error_t err;
     char text[80];
 
-    *out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &err);
-    if (*out == NULL) {
-        /* jansson's text may quote token bytes: make it printable. */
-        token_reason_quote(text, sizeof(text), err.text, strlen(err.text), 60);
+    if (jdoc_parse(doc, (const char *)buf, len) != 0) {
+        token_reason_quote(text, sizeof(text), doc->error, strlen(doc->error),
+                           60);
         token_reason_set(why, "%s is not valid JSON: %s", what, text);
         return TOKEN_REFUSED;
     }
-    if (!json_is_object(*out)) {
+    if (jdoc_root(doc)->type != JVAL_OBJECT) {
         token_reason_set(why, "%s is not a JSON object", what);
-        json_decref(*out);
-        *out = NULL;
         return TOKEN_REFUSED;
     }
     return TOKEN_VALID;
 }
 
 /* Pins alg, checks typ and crit, reads kid. */
-static enum token_status token_check_header(json_t *header,
+static enum token_status token_check_header(const struct jdoc *header,
                                             struct token_header *h,
                                             struct token_reason *why)
 {
-    json_t *alg = json_object_get(header, "alg");
-    json_t *typ = json_object_get(header, "typ");
-    json_t *kid = json_object_get(header, "kid");
+    const struct jval *root = jdoc_root(header);
+    const struct jval *alg = jval_get(header, root, "alg");
+    const struct jval *typ = jval_get(header, root, "typ");
+    const struct jval *kid = jval_get(header, root, "kid");
     char quoted[48];
     const char *a;
     size_t len;
 
-    if (!json_is_string(alg)) {
+    if (alg == NULL || alg->type != JVAL_STRING) {
         token_reason_set(why, "header alg is %s",
                          alg == NULL ? "missing" : "not a string");
         return TOKEN_REFUSED;
     }
-    a = json_string_value(alg);
-    len = json_string_length(alg);
+    a = alg->str;
+    len = alg->len;
     token_reason_quote(quoted, sizeof(quoted), a, len, 16);
     if (len == 4 && strncasecmp(a, "none", 4) == 0) {
         token_reason_set(why, "alg %s is never accepted", quoted);
@@ -284,52 +302,50 @@ static enum token_status token_check_header(json_t *header,
                          quoted);
         return TOKEN_REFUSED;
     }
-    if (typ != NULL && (!json_is_string(typ) ||
-                        strcasecmp(json_string_value(typ), "JWT") != 0)) {
+    if (typ != NULL &&
+        (typ->type != JVAL_STRING || strcasecmp(typ->str, "JWT") != 0)) {
         token_reason_set(why, "header typ must be \"JWT\" when present");
         return TOKEN_REFUSED;
     }
-    if (json_object_get(header, "crit") != NULL) {
+    if (jval_get(header, root, "crit") != NULL) {
         token_reason_set(why, "header crit names extensions lobbyd does not "
                               "implement");
         return TOKEN_REFUSED;
     }
-    if (kid != NULL && (!json_is_string(kid) || json_string_length(kid) == 0 ||
-                        json_string_length(kid) > TOKEN_MAX_KID_BYTES)) {
+    if (kid != NULL && (kid->type != JVAL_STRING || kid->len == 0 ||
+                        kid->len > TOKEN_MAX_KID_BYTES)) {
         token_reason_set(why, "header kid must be a string of 1 to %d bytes",
                          TOKEN_MAX_KID_BYTES);
         return TOKEN_REFUSED;
     }
-    h->kid = kid != NULL ? json_string_value(kid) : NULL;
-    h->kid_len = kid != NULL ? json_string_length(kid) : 0;
+    h->kid = kid != NULL ? kid->str : NULL;
+    h->kid_len = kid != NULL ? kid->len : 0;
     return TOKEN_VALID;
 }
 
 /* Chooses the key set from the (not yet trusted) iss. */
 static enum token_status token_pick_keys(const struct token_verifier *v,
-                                         json_t *payload,
+                                         const struct jdoc *payload,
                                          const struct keys_set **keys,
                                          struct token_reason *why)
 {
-    json_t *iss = json_object_get(payload, "iss");
+    const struct jval *iss = jval_get(payload, jdoc_root(payload), "iss");
     const struct token_issuer *extra;
     char quoted[64], list[96];
 
     *keys = NULL;
-    if (!json_is_string(iss)) {
+    if (iss == NULL || iss->type != JVAL_STRING) {
         token_reason_set(why, "iss claim is %s",
                          iss == NULL ? "missing" : "not a string");
         return TOKEN_REFUSED;
     }
-    extra = verifier_find_issuer(v, json_string_value(iss));
+    extra = verifier_find_issuer(v, iss->str);
     if (extra != NULL) {
         *keys = extra->keys;
         return TOKEN_VALID;
     }
-    token_reason_quote(quoted, sizeof(quoted), json_string_value(iss),
-                       json_string_length(iss), 40);
-    if (v->issuers.n > 0 &&
-        claims_list_accepts(&v->issuers, json_string_value(iss))) {
+    token_reason_quote(quoted, sizeof(quoted), iss->str, iss->len, 40);
+    if (v->issuers.n > 0 && claims_list_accepts(&v->issuers, iss->str)) {
         if (v->keys != NULL) {
             *keys = v->keys;
             return TOKEN_VALID;
@@ -520,16 +536,17 @@ static enum token_status token_decode_segment(const struct token_parts *parts,
 }
 
 /*
- * The decoded segments live on the stack (about 8 KiB, bounded by
- * TOKEN_MAX_BYTES): no allocation on the verification path except
- * jansson's and the copies handed to the caller.
+ * The decoded segments and their parsed JSON live on the stack (about
+ * 90 KiB, bounded by TOKEN_MAX_BYTES and JDOC_MAX_VALUES): the only
+ * allocations on the verification path are the copies handed to the
+ * caller.
  */
 struct token_work {
     unsigned char header_buf[TOKEN_MAX_HEADER_BYTES];
     unsigned char payload_buf[TOKEN_MAX_PAYLOAD_BYTES];
     unsigned char sig_buf[KEYS_MAX_SIG_BYTES];
     size_t header_len, payload_len, sig_len;
-    json_t *header, *payload;
+    struct jdoc header, payload;
 };
 
 /* Steps 1-5: split, header, iss, key, signature. */
@@ -553,7 +570,7 @@ static enum token_status token_check_signed(const struct token_verifier *v,
         st = token_parse_json("header", w->header_buf, w->header_len,
                               &w->header, why);
     if (st == TOKEN_VALID)
-        st = token_check_header(w->header, h, why);
+        st = token_check_header(&w->header, h, why);
     if (st == TOKEN_VALID && parts.len[2] == 0) {
         token_reason_set(why, "signature segment is empty (unsigned token)");
         st = TOKEN_REFUSED;
@@ -565,7 +582,7 @@ static enum token_status token_check_signed(const struct token_verifier *v,
         st = token_parse_json("payload", w->payload_buf, w->payload_len,
                               &w->payload, why);
     if (st == TOKEN_VALID)
-        st = token_pick_keys(v, w->payload, &keys, why);
+        st = token_pick_keys(v, &w->payload, &keys, why);
     if (st == TOKEN_VALID)
         st = token_decode_segment(&parts, 2, w->sig_buf, sizeof(w->sig_buf),
                                   &w->sig_len, why);
@@ -589,14 +606,12 @@ enum token_status token_verify(const struct token_verifier *v,
                                int64_t now_s, struct token_claims *out,
                                struct token_reason *why)
 {
-    struct token_work w;
+    struct token_work w; /* not cleared: each part is written before use */
     struct token_header h;
     struct token_claims c;
     enum token_status st;
 
     memset(out, 0, sizeof(*out));
-    w.header = NULL;
-    w.payload = NULL;
     memset(&h, 0, sizeof(h));
     memset(&c, 0, sizeof(c));
     why->text[0] = '\0';
@@ -608,7 +623,7 @@ enum token_status token_verify(const struct token_verifier *v,
         len = 0;
     st = token_check_signed(v, token, len, &w, &h, why);
     if (st == TOKEN_VALID)
-        st = claims_check(&v->policy, w.payload, room, now_s, &c, why);
+        st = claims_check(&v->policy, &w.payload, room, now_s, &c, why);
     if (st == TOKEN_VALID && h.kid != NULL) {
         c.kid = strndup(h.kid, h.kid_len);
         if (c.kid == NULL) {
@@ -623,7 +638,5 @@ enum token_status token_verify(const struct token_verifier *v,
         memset(&c, 0, sizeof(c)); /* handed over to 'out' */
     }
     token_claims_clear(&c);
-    json_decref(w.header);
-    json_decref(w.payload);
     return st;
 }
