@@ -65,6 +65,9 @@ static const struct opt opts[] = {
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
      "guests must give a display name before knocking (never applies to owners); it is also "
      "advertised on the lobby domain's disco#info, so Jitsi Meet asks every user for a name"},
+    {"ask_tokenless_joins", OPT_BOOL, O(ask_tokenless_joins), 0, 0, "no", NULL, false,
+     "yes: the bridge asks lobbyd about every join, and lobbyd logs a verdict for each; no: joins "
+     "without a token into rooms whose lobby is off (always allowed unchanged) skip the round trip"},
     {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
      "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
     {"rejoin_window", OPT_UINT, O(rejoin_window_s), 0, 86400, "60", NULL, false,

@@ -45,6 +45,7 @@ struct config {
     unsigned password_mode;         /* enum config_password_mode */
     unsigned invalid_token;         /* enum config_invalid_token */
     bool displayname_required;
+    bool ask_tokenless_joins;
     struct config_list service_jids;
     unsigned rejoin_window_s;
     unsigned deny_cooldown_s;

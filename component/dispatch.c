@@ -60,6 +60,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.password_mode = (enum lobby_password_mode)cfg->password_mode;
     lc.invalid_token = (enum lobby_invalid_token)cfg->invalid_token;
     lc.displayname_required = cfg->displayname_required;
+    lc.ask_tokenless_joins = cfg->ask_tokenless_joins;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
     lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
@@ -147,6 +148,7 @@ static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
     if (lv->action == LOBBY_ALLOW && lv->affiliation != LOBBY_AFF_NONE)
         v->affiliation = lobby_affiliation_name(lv->affiliation);
     v->supply_password = lv->action == LOBBY_ALLOW && lv->supply_password;
+    v->ask = lv->ask == LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD ? "token-lobby-password" : "every-join";
     if (lv->action == LOBBY_KNOCK)
         v->lobby = lv->lobby_jid;
     if (lv->action == LOBBY_DENY && (unsigned)lv->deny < 4) {

@@ -63,6 +63,16 @@ enum lobby_action {
     LOBBY_DENY                         /* refuse; see lobby_verdict.deny */
 };
 
+/*
+ * Which later joins lobbyd must be asked about (lobby_verdict.ask); the
+ * bridge lets the others continue without a round trip.
+ */
+enum lobby_ask {
+    LOBBY_ASK_EVERY_JOIN,              /* every join to a main room */
+    LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD  /* joins with a token, or into a room whose lobby is on
+                                          or that has a password */
+};
+
 /* How the room password relates to the lobby (lobby_config). */
 enum lobby_password_mode {
     LOBBY_PASSWORD_BYPASS,             /* stock: the right password skips the lobby */
@@ -115,6 +125,7 @@ struct lobby_verdict {
     enum lobby_affiliation affiliation; /* ALLOW: affiliation to grant; NONE: keep the current one */
     enum lobby_deny deny;              /* DENY: which error to send */
     bool supply_password;              /* ALLOW: the room password must be supplied to the join */
+    enum lobby_ask ask;                /* which later joins the bridge must ask about */
     const char *rule;                  /* static name of the rule that fired */
     char lobby_jid[LOBBY_JID_MAX];     /* KNOCK: node@lobby_domain; "" otherwise */
     char text[LOBBY_TEXT_MAX];         /* operator-readable reason */
@@ -129,6 +140,7 @@ struct lobby_config {
     enum lobby_password_mode password_mode;
     enum lobby_invalid_token invalid_token;
     bool displayname_required;         /* never applies to owners */
+    bool ask_tokenless_joins;          /* judge every join, not only those with something to decide */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

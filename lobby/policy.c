@@ -307,4 +307,20 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
                            (f->join->password == LOBBY_PW_MISSING ||
                             f->join->password == LOBBY_PW_WRONG);
     note_guest_token(f, out);
+    out->ask = policy_ask_scope(f->cfg);
+}
+
+/*
+ * A join without a token into a room whose lobby is off and that has no
+ * password can only meet outcast (Prosody refuses outcasts itself),
+ * existing-affiliation and no-lobby above: an ALLOW that changes nothing.
+ * (With a password, existing-affiliation supplies it to owners.)  So
+ * unless the operator wants a verdict (and a log line) for every join, the
+ * bridge need not ask about those.  A new rule that looks at such joins must change this;
+ * test_policy.c checks the claim over every combination of facts.
+ */
+enum lobby_ask policy_ask_scope(const struct lobby_config *cfg)
+{
+    return cfg->ask_tokenless_joins ? LOBBY_ASK_EVERY_JOIN
+                                    : LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD;
 }

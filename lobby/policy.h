@@ -33,4 +33,10 @@ struct policy_facts {
  */
 void policy_decide(const struct policy_facts *f, struct lobby_verdict *out);
 
+/*
+ * Which joins the bridge must ask about under 'cfg' (every verdict carries
+ * it as lobby_verdict.ask).  Cannot fail.
+ */
+enum lobby_ask policy_ask_scope(const struct lobby_config *cfg);
+
 #endif /* LOBBYD_LOBBY_POLICY_H */

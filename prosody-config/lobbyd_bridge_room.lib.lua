@@ -22,8 +22,9 @@ local unavailable_text = "The lobby service is not answering; please try again i
 local moderating = { owner = true, admin = true };
 
 -- muc: mod_muc's module table; options(): the current lobbyd_component, lobbyd_timeout and
--- lobbyd_fail_mode (re-read by the module on config-reloaded).
-return function (muc, options, request)
+-- lobbyd_fail_mode (re-read by the module on config-reloaded); state: lobbyd's last `ask` and the
+-- joins it gave a verdict for (the module's).
+return function (muc, options, request, state)
 
 local function event_iq(payload)
 	local component = options();
@@ -81,16 +82,48 @@ local function tell_occupant(room, occupant, event_name, affiliation, removed)
 	}));
 end
 
--- Every join: a verdict lets a session try, only this confirms it got in (Prosody may still
--- refuse it after the verdict: password, nick conflict, a full room).
+-- Occupants lobbyd was told about, by room JID and real JID: their leaving is reported too.
+local reported = {};
+
+local function mark_reported(room, occupant)
+	local in_room = reported[room.jid];
+	if not in_room then
+		in_room = {};
+		reported[room.jid] = in_room;
+	end
+	in_room[occupant.jid] = true;
+end
+
+local function report_joined(room, occupant, affiliation)
+	mark_reported(room, occupant);
+	tell_occupant(room, occupant, "joined", affiliation);
+end
+
+-- A verdict lets a session try; only this confirms it got in (Prosody may still refuse it after
+-- the verdict: password, nick conflict, a full room). Joins lobbyd has said it need not see are
+-- not reported, unless the occupant may moderate (lobbyd must know a room's owners) or the lobby
+-- is on.
 module:hook("muc-occupant-joined", function (event)
-	tell_occupant(event.room, event.occupant, "joined", event.room:get_affiliation(event.occupant.bare_jid));
+	local room, occupant = event.room, event.occupant;
+	local affiliation = room:get_affiliation(occupant.bare_jid);
+	if state.ask == "every-join" or state.asked[event.stanza] or moderating[affiliation]
+		or room:get_members_only() then
+		report_joined(room, occupant, affiliation);
+	end
 end);
 
 -- Without a stanza the occupant did not leave by itself: it was kicked or the room went away.
 module:hook("muc-occupant-left", function (event)
-	tell_occupant(event.room, event.occupant, "left", event.room:get_affiliation(event.occupant.bare_jid),
-		event.stanza == nil);
+	local room, occupant = event.room, event.occupant;
+	local in_room = reported[room.jid];
+	local was_reported = in_room and in_room[occupant.jid];
+	if in_room then
+		in_room[occupant.jid] = nil;
+		if next(in_room) == nil then reported[room.jid] = nil; end
+	end
+	if was_reported or state.ask == "every-join" or room:get_members_only() then
+		tell_occupant(room, occupant, "left", room:get_affiliation(occupant.bare_jid), event.stanza == nil);
+	end
 end);
 
 module:hook("muc-set-affiliation", function (event)
@@ -99,6 +132,7 @@ module:hook("muc-set-affiliation", function (event)
 	end
 	for _, occupant in event.room:each_occupant() do
 		if occupant.bare_jid == event.jid then
+			mark_reported(event.room, occupant);
 			tell_occupant(event.room, occupant, "affiliation", event.affiliation);
 		end
 	end
@@ -128,6 +162,13 @@ module:hook("muc-config-submitted", function (event)
 	local enabled = event.fields[field];
 	if enabled == nil then return; end
 	local room = event.room;
+	if enabled and state.ask ~= "every-join" then
+		-- Joins into an open room may not have been reported: lobbyd learns who is present now,
+		-- before the lobby request (same stream, so in this order), as it does for every later join.
+		for _, occupant in room:each_occupant() do
+			report_joined(room, occupant, room:get_affiliation(occupant.bare_jid));
+		end
+	end
 	local answer, why = ask(st.stanza("lobby", {
 		xmlns = xmlns_bridge; room = room.jid; actor = event.actor; enabled = enabled and "true" or "false";
 	}));

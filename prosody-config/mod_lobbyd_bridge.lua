@@ -108,6 +108,22 @@ end
 local settable_affiliations = { owner = true, admin = true, member = true };
 local known_actions = { allow = true, lobby = true, displayname = true, deny = true };
 
+-- What lobbyd said last about which joins it needs to see (docs/bridge-protocol.md §1, `ask`),
+-- and the joins it gave a verdict for (weak: a join presence is gone once handled). Shared with
+-- the main-room side, which reports those joins.
+local state = { ask = "every-join", asked = setmetatable({}, { __mode = "k" }) };
+
+local function session_token(origin)
+	local token = origin.auth_token or origin.lobbyd_token;
+	if type(token) == "string" and token ~= "" then return token; end
+end
+
+-- lobbyd's `ask`: true when it has said it needs no verdict for this join.
+local function lobbyd_needs_no_verdict(origin, room)
+	return state.ask == "token-lobby-password" and not session_token(origin)
+		and not (room and (room:get_members_only() or room:get_password()));
+end
+
 local function session_id(origin)
 	-- Random, so an id never comes back for a later session (table addresses do).
 	local sid = origin.lobbyd_session_id;
@@ -155,7 +171,7 @@ local function ask(origin, stanza, room_jid, facts)
 	end
 	local display_name = stanza:get_child_text("nick", xmlns_nick);
 	if display_name and not display_name:find("%S") then display_name = nil; end
-	local token = origin.auth_token or origin.lobbyd_token;
+	local token = session_token(origin);
 	local iq = st.iq({ type = "get", from = module.host, to = component, id = "lobbyd-j-"..id.short() })
 		:tag("join", {
 			xmlns = xmlns_bridge;
@@ -169,7 +185,7 @@ local function ask(origin, stanza, room_jid, facts)
 			password = facts.password;
 		});
 	if display_name then iq:text_tag("display-name", display_name); end
-	if type(token) == "string" then iq:text_tag("token", token); end
+	if token then iq:text_tag("token", token); end
 
 	local event, err = async.wait_for(request(iq, timeout));
 	if not event then
@@ -186,6 +202,7 @@ local function ask(origin, stanza, room_jid, facts)
 	if not verdict or not known_actions[verdict.attr.action] then
 		return nil, "reply carries no verdict this bridge understands";
 	end
+	state.ask = verdict.attr.ask == "token-lobby-password" and verdict.attr.ask or "every-join";
 	return verdict;
 end
 
@@ -206,6 +223,7 @@ local function on_presence(event)
 	local room = muc.get_room_from_jid(room_jid);
 	if room == false then return; end -- mod_muc answers the room-load error
 	if room and room:get_occupant_jid(stanza.attr.from) then return; end -- already in: not a join
+	if lobbyd_needs_no_verdict(origin, room) then return; end
 
 	-- Ask; if the room's facts changed while we waited, ask once more with the new ones.
 	local verdict, why;
@@ -239,6 +257,7 @@ local function on_presence(event)
 	if reason == "" then reason = nil; end
 
 	if action == "allow" then
+		state.asked[stanza] = true;
 		local affiliation = verdict.attr.affiliation;
 		if room and settable_affiliations[affiliation] and room:get_affiliation(stanza.attr.from) ~= affiliation then
 			-- Before mod_muc routes the join, so the new occupant's default role follows it.
@@ -292,6 +311,6 @@ module:hook("presence/full", on_presence, 10);
 -- The main-room side: occupants, lobby on/off, invitations, notifications (§2, §3).
 module:require("lobbyd_bridge_room")(muc, function ()
 	return component, timeout, fail_mode;
-end, request);
+end, request, state);
 module:log("info", "Joins to %s wait for lobbyd at %s (timeout %gs, fail mode %s)", module.host, component, timeout,
 	fail_mode);

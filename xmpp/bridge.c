@@ -184,6 +184,8 @@ xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
         xmpp_stanza_set_attribute(el, "condition", v->error_condition);
     if (v->supply_password)
         xmpp_stanza_set_attribute(el, "password", "supply");
+    if (v->ask != NULL)
+        xmpp_stanza_set_attribute(el, "ask", v->ask);
     return iq;
 }
 

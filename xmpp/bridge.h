@@ -49,6 +49,7 @@ struct bridge_verdict {
     const char *error_condition;/* deny: e.g. "not-allowed" */
     const char *text;           /* reason shown to the user, NULL: none */
     bool supply_password;       /* allow: put the room password into the join */
+    const char *ask;            /* which later joins to ask about; NULL: every one */
 };
 
 /*

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { NS } from "./lib/client.mjs";
 import { startFakeComponent } from "./lib/fake-component.mjs";
+import { mint } from "./lib/token.mjs";
 import { clientPool, rand } from "./lib/util.mjs";
 
 const TIMEOUT_S = 1;            // lobbyd_timeout for these stacks
@@ -19,7 +20,8 @@ function assertUnavailable(r) {
 }
 
 describe("fail mode closed with the real lobbyd", { timeout: 60000 }, () => {
-	const s = useStack({ bridgeExtra: `lobbyd_timeout = ${TIMEOUT_S};` });
+	// Every join is asked about here, tokenless ones into open rooms included.
+	const s = useStack({ bridgeExtra: `lobbyd_timeout = ${TIMEOUT_S};`, lobbydExtra: "ask_tokenless_joins = yes" });
 	const connect = clientPool(s);
 	const room = () => `fm-${rand()}@${s.stack.env.MUC_DOMAIN}`;
 
@@ -62,6 +64,36 @@ describe("fail mode closed with the real lobbyd", { timeout: 60000 }, () => {
 		const r = await guest.join(name, { displayName: "Guest" });
 		assert.ok(r.ok, `join refused: ${r}`);
 		await s.stack.waitLog("lobbyd", verdictLine(name, "allow"), { offset: mark });
+	});
+});
+
+describe("fail mode closed, default ask: only joins lobbyd must judge wait for it", { timeout: 60000 }, () => {
+	const s = useStack({ bridgeExtra: `lobbyd_timeout = ${TIMEOUT_S};` });
+	const connect = clientPool(s);
+	const node = () => `fa-${rand()}`;
+
+	test("with lobbyd stopped, a tokenless join into an open room goes in; a token join fails closed", async () => {
+		const { stack } = s;
+		// A first verdict tells the bridge which joins lobbyd needs to see.
+		const first = node();
+		const owner = await connect({ token: mint(stack, { room: first, moderator: true, name: "Owner" }) });
+		const mark = stack.mark("lobbyd");
+		const r0 = await owner.join(`${first}@${stack.env.MUC_DOMAIN}`, { displayName: "Owner" });
+		assert.ok(r0.ok, `owner refused: ${r0}`);
+		await stack.waitLog("lobbyd", (l) => verdictLine(first, "allow")(l), { offset: mark });
+		stack.ctl("lobbyd-stop");
+		try {
+			const guest = await connect();
+			const r1 = await guest.join(`${node()}@${stack.env.MUC_DOMAIN}`, { displayName: "Guest" });
+			assert.ok(r1.ok, `tokenless join into an open room refused: ${r1}`);
+			const other = node();
+			const owner2 = await connect({ token: mint(stack, { room: other, moderator: true, name: "Owner 2" }) });
+			const r2 = await owner2.join(`${other}@${stack.env.MUC_DOMAIN}`,
+				{ displayName: "Owner 2", timeout: TIMEOUT_S * 1000 + SLACK_MS + 5000 });
+			assertUnavailable(r2);
+		} finally {
+			stack.ctl("lobbyd-start");
+		}
 	});
 });
 

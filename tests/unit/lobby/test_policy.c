@@ -433,6 +433,80 @@ static void test_policy_table(void **state)
     assert_int_equal(failed, 0);
 }
 
+/*
+ * The claim behind LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD: every join without a
+ * token into a room whose lobby is off and that has no password (or that
+ * does not exist yet), under every configuration, is an ALLOW that grants
+ * nothing and supplies no password, or the outcast DENY that Prosody gives
+ * on its own.  With a password it is not: an owner gets it supplied.  So the bridge may let
+ * those joins continue without asking.
+ */
+static void test_ask_scope_claim(void **state)
+{
+    static const enum lobby_affiliation affs[] = {
+        LOBBY_AFF_NONE, LOBBY_AFF_MEMBER, LOBBY_AFF_ADMIN, LOBBY_AFF_OWNER,
+        LOBBY_AFF_OUTCAST,
+    };
+    static const char *const jids[] = { GUEST_JID, "jibri@auth.meet.test/r" };
+    struct policy_case c;
+    struct lobby_config cfg;
+    struct lobby_join join;
+    struct lobby_verdict v;
+    struct policy_facts f;
+    unsigned combo, n = 0;
+    size_t a;
+
+    (void)state;
+    /* bits: password mode (2), invalid_token, name optional, new room, no
+     * name, admission (2), service JID */
+    for (combo = 0; combo < 512; combo++) {
+        for (a = 0; a < sizeof(affs) / sizeof(affs[0]); a++) {
+            memset(&c, 0, sizeof(c));
+            c.pw_mode = (enum lobby_password_mode)(combo % 3);
+            c.bad_token = (combo & 4) ? LOBBY_INVALID_TOKEN_DENY
+                                      : LOBBY_INVALID_TOKEN_GUEST;
+            c.name_optional = (combo & 8) != 0;
+            c.new_room = (combo & 16) != 0;
+            c.no_name = (combo & 32) != 0;
+            c.admission = (enum policy_admission)((combo >> 6) % 3);
+            c.real_jid = jids[(combo >> 8) & 1];
+            c.lobby_off = true;
+            c.aff = affs[a];
+            c.pw = LOBBY_PW_NONE;
+            case_config(&c, &cfg);
+            case_join(&c, &join);
+            f = (struct policy_facts){ .cfg = &cfg, .join = &join,
+                                       .admission = c.admission };
+            policy_decide(&f, &v);
+            assert_int_equal(v.ask, LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD);
+            if (affs[a] == LOBBY_AFF_OUTCAST) {
+                assert_int_equal(v.action, LOBBY_DENY);
+                assert_int_equal(v.deny, LOBBY_DENY_FORBIDDEN);
+            } else {
+                assert_int_equal(v.action, LOBBY_ALLOW);
+                assert_int_equal(v.affiliation, LOBBY_AFF_NONE);
+                assert_false(v.supply_password);
+            }
+            n++;
+        }
+    }
+    assert_int_equal(n, 512 * 5);
+    /* The reason a password room is asked about: an owner gets it. */
+    memset(&c, 0, sizeof(c));
+    c.lobby_off = true;
+    c.aff = LOBBY_AFF_OWNER;
+    c.pw = LOBBY_PW_MISSING;
+    case_config(&c, &cfg);
+    case_join(&c, &join);
+    f = (struct policy_facts){ .cfg = &cfg, .join = &join };
+    policy_decide(&f, &v);
+    assert_true(v.action == LOBBY_ALLOW && v.supply_password);
+    /* The operator can ask for a verdict on every join. */
+    case_config(&cases[0], &cfg);
+    cfg.ask_tokenless_joins = true;
+    assert_int_equal(policy_ask_scope(&cfg), LOBBY_ASK_EVERY_JOIN);
+}
+
 /* The stateful entry point gives the same verdict for a fresh session. */
 static void test_policy_through_lobby(void **state)
 {
@@ -544,6 +618,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_table),
+        cmocka_unit_test(test_ask_scope_claim),
         cmocka_unit_test(test_policy_through_lobby),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_config_problems),

@@ -262,14 +262,18 @@ struct render_case {
 };
 
 static const struct render_case render_cases[] = {
-    {"allow as owner", {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL, false},
-     {"action=allow", "rule=owner-claim", "affiliation=owner", NULL}, NULL},
-    {"allow past the password", {"allow", "member", "admitted-session", NULL, NULL, NULL, NULL, true},
-     {"action=allow", "rule=admitted-session", "affiliation=member", "password=supply", NULL}, NULL},
-    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL, false},
+    {"allow as owner",
+     {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL, false, "token-lobby-password"},
+     {"action=allow", "rule=owner-claim", "affiliation=owner", "ask=token-lobby-password", NULL}, NULL},
+    {"allow past the password",
+     {"allow", "member", "admitted-session", NULL, NULL, NULL, NULL, true, "every-join"},
+     {"action=allow", "rule=admitted-session", "affiliation=member", "password=supply",
+      "ask=every-join", NULL}, NULL},
+    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL, false, NULL},
      {"action=lobby", "rule=lobby", "lobby=r@lobby.meet.test", NULL}, NULL},
     {"deny with text",
-     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>", false},
+     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>", false,
+      NULL},
      {"action=deny", "rule=invalid-token", "type=cancel", "condition=not-allowed", NULL},
      "aud \"x\" <no>"},
 };
@@ -277,7 +281,7 @@ static const struct render_case render_cases[] = {
 static void check_render(const struct render_case *c, xmpp_stanza_t *reply)
 {
     static const char *const all[] = {"action", "rule", "affiliation", "lobby", "type",
-                                      "condition", "password"};
+                                      "condition", "password", "ask"};
     xmpp_stanza_t *v = xmpp_stanza_get_child_by_ns(reply, "urn:lobbyd:bridge:0");
     char *text;
 
