@@ -189,6 +189,84 @@ xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
     return iq;
 }
 
+/* Text being written into a fixed buffer; 'used' past 'size' means it did not fit. */
+struct text_out {
+    char *buf;
+    size_t size, used;
+};
+
+static void text_raw(struct text_out *o, const char *s, size_t len)
+{
+    /* Keeps counting past the end, so the caller learns it did not fit. */
+    if (o->used + len < o->size)
+        memcpy(o->buf + o->used, s, len);
+    o->used += len;
+}
+
+/* XML-escaped character data or attribute value. */
+static void text_escaped(struct text_out *o, const char *s)
+{
+    const char *run = s;
+
+    for (; *s != '\0'; s++) {
+        const char *esc = *s == '&'    ? "&amp;"
+                          : *s == '<'  ? "&lt;"
+                          : *s == '>'  ? "&gt;"
+                          : *s == '"'  ? "&quot;"
+                          : *s == '\'' ? "&apos;"
+                                       : NULL;
+        if (esc == NULL)
+            continue;
+        text_raw(o, run, (size_t)(s - run));
+        text_raw(o, esc, strlen(esc));
+        run = s + 1;
+    }
+    text_raw(o, run, (size_t)(s - run));
+}
+
+static void text_attr(struct text_out *o, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    text_raw(o, " ", 1);
+    text_raw(o, name, strlen(name));
+    text_raw(o, "=\"", 2);
+    text_escaped(o, value);
+    text_raw(o, "\"", 1);
+}
+
+int bridge_verdict_text(xmpp_stanza_t *req, const char *from,
+                        const struct bridge_verdict *v, char *buf, size_t size)
+{
+    struct text_out o = {buf, size, 0};
+
+    text_raw(&o, "<iq type=\"result\"", strlen("<iq type=\"result\""));
+    text_attr(&o, "id", xmpp_stanza_get_id(req));
+    text_attr(&o, "to", xmpp_stanza_get_from(req));
+    text_attr(&o, "from", from);
+    text_raw(&o, "><verdict xmlns=\"" BRIDGE_NS "\"",
+             strlen("><verdict xmlns=\"" BRIDGE_NS "\""));
+    text_attr(&o, "action", v->action);
+    text_attr(&o, "rule", v->rule);
+    text_attr(&o, "affiliation", v->affiliation);
+    text_attr(&o, "lobby", v->lobby);
+    text_attr(&o, "type", v->error_type);
+    text_attr(&o, "condition", v->error_condition);
+    text_attr(&o, "password", v->supply_password ? "supply" : NULL);
+    text_attr(&o, "ask", v->ask);
+    if (v->text != NULL && v->text[0] != '\0') {
+        text_raw(&o, ">", 1);
+        text_escaped(&o, v->text);
+        text_raw(&o, "</verdict></iq>", strlen("</verdict></iq>"));
+    } else {
+        text_raw(&o, "/></iq>", strlen("/></iq>"));
+    }
+    if (o.used >= size)
+        return -1;
+    buf[o.used] = '\0';
+    return (int)o.used;
+}
+
 static const char *const occupant_events[] = {"joined", "left", "affiliation", NULL};
 
 static int parse_admit(xmpp_stanza_t *el, struct bridge_event *ev, char *why)

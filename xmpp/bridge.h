@@ -70,6 +70,18 @@ void bridge_join_clear(struct bridge_join *j);
 xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
                                     const struct bridge_verdict *v);
 
+/*
+ * The same reply as bridge_verdict_reply(), written as XML text into 'buf'
+ * ('size' bytes, NUL added) without building a stanza tree: the hot path of
+ * every join.  'req' is the request (its id and from are used).  Returns
+ * the length, or -1 when it does not fit (use bridge_verdict_reply() then).
+ */
+int bridge_verdict_text(xmpp_stanza_t *req, const char *from,
+                        const struct bridge_verdict *v, char *buf, size_t size);
+
+/* A buffer bridge_verdict_text() nearly always fits in. */
+#define BRIDGE_VERDICT_TEXT_MAX 2048
+
 #define BRIDGE_MAX_INVITEES 10000     /* "admit all" of a full lobby in one message */
 
 enum bridge_event_kind {

@@ -169,9 +169,10 @@ static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join
 {
     struct bridge_join j;
     struct bridge_verdict v;
-    char why[BRIDGE_WHY_MAX];
+    char why[BRIDGE_WHY_MAX], text[BRIDGE_VERDICT_TEXT_MAX];
     const char *from = xmpp_stanza_get_from(iq);
     const char *type = xmpp_stanza_get_type(iq);
+    int len;
 
     if (from == NULL || strcmp(from, s->p.bridge_from) != 0) {
         s->stats.refused_requests++;
@@ -193,7 +194,12 @@ static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join
     s->h.on_join(s->h.arg, &j, &v);
     bridge_join_clear(&j);
     s->stats.joins++;
-    send_release(s, bridge_verdict_reply(iq, s->p.jid, &v));
+    /* The reply of every join: written as text, not built as a tree. */
+    len = bridge_verdict_text(iq, s->p.jid, &v, text, sizeof(text));
+    if (len > 0)
+        xmpp_send_raw(s->conn, text, (size_t)len);
+    else
+        send_release(s, bridge_verdict_reply(iq, s->p.jid, &v));
 }
 
 /* Send 'a'; RELAY effects pass on 'msg' (NULL: there is none to relay). */

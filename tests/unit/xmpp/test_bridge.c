@@ -272,10 +272,10 @@ static const struct render_case render_cases[] = {
     {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL, false, NULL},
      {"action=lobby", "rule=lobby", "lobby=r@lobby.meet.test", NULL}, NULL},
     {"deny with text",
-     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no>", false,
+     {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no> & 'y'", false,
       NULL},
      {"action=deny", "rule=invalid-token", "type=cancel", "condition=not-allowed", NULL},
-     "aud \"x\" <no>"},
+     "aud \"x\" <no> & 'y'"},
 };
 
 static void check_render(const struct render_case *c, xmpp_stanza_t *reply)
@@ -326,6 +326,19 @@ static void test_render_table(void **state)
         xmpp_free(ctx, buf);
         check_render(&render_cases[i], reply);
         xmpp_stanza_release(reply);
+
+        /* The text form, read back by libstrophe's parser, says the same. */
+        char text[BRIDGE_VERDICT_TEXT_MAX];
+        int n = bridge_verdict_text(req, "lobby.meet.test", &render_cases[i].v, text, sizeof(text));
+
+        assert_true(n > 0 && (size_t)n == strlen(text));
+        reply = xmpp_stanza_new_from_string(ctx, text);
+        assert_non_null(reply);
+        check_render(&render_cases[i], reply);
+        xmpp_stanza_release(reply);
+        /* Too small a buffer: refused, never truncated. */
+        assert_int_equal(bridge_verdict_text(req, "lobby.meet.test", &render_cases[i].v, text,
+                                             (size_t)n), -1);
     }
     xmpp_stanza_release(req);
     assert_int_equal(live_blocks, baseline_blocks);
