@@ -40,15 +40,10 @@ local function tell(payload)
 	module:send(event_iq(payload));
 end
 
--- Lobby, admit: wait for lobbyd (bounded). Returns the reply's first child (or true for an
--- empty result); or nil, "refused", the error reply when lobbyd refused the request itself;
--- or nil, why when there is no usable answer (the caller applies the fail mode).
-local function ask(payload)
-	local _, timeout = options();
-	if not async.ready() then
-		return nil, "the request was not sent from a client session (no async context)";
-	end
-	local event, err = async.wait_for(request(event_iq(payload), timeout));
+-- What lobbyd's reply means: the reply's first child (or true for an empty result); or nil,
+-- "refused", the error when lobbyd refused the request itself; or nil, why when there is no
+-- usable answer (the caller applies the fail mode).
+local function answer_of(event, err)
 	local reply = event and event.stanza;
 	if not reply then
 		return nil, tostring(err and err.text or "no reply");
@@ -61,6 +56,28 @@ local function ask(payload)
 		return nil, ("error reply: %s%s"):format(tostring(condition), text and (" ("..text..")") or "");
 	end
 	return reply.tags[1] or true;
+end
+
+-- Lobby: wait for lobbyd (bounded), holding the sender's session; answer_of()'s results.
+local function ask(payload)
+	local _, timeout = options();
+	if not async.ready() then
+		return nil, "the request was not sent from a client session (no async context)";
+	end
+	return answer_of(async.wait_for(request(event_iq(payload), timeout)));
+end
+
+-- Admit: ask without holding the sender's session, and call done(answer_of()'s results) later.
+-- A moderator's client may send one invitation message per guest in a burst; holding its session
+-- for each would queue them all behind one another, and Prosody 0.12 pauses reading a session
+-- that waits (seen stalling such a burst for good).
+local function ask_then(payload, done)
+	local _, timeout = options();
+	request(event_iq(payload), timeout):next(function (event)
+		done(answer_of(event));
+	end, function (err)
+		done(answer_of(nil, err));
+	end);
 end
 
 local function fail_closed()
@@ -270,33 +287,35 @@ module:hook("message/bare", function (event)
 	end
 	if #order == 0 then return; end -- a decline or something else: mod_muc's business
 
-	local answer, why, err = ask(admit);
-	if why == "refused" then
-		module:log("info", "lobbyd refused invitations to %s from %s", room.jid, stanza.attr.from);
-		origin.send(st.error_reply(stanza, err));
-		return true;
-	elseif not answer then
-		if not fail_closed() then
-			module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode open: left to Prosody",
+	ask_then(admit, function (answer, why, err)
+		if why == "refused" then
+			module:log("info", "lobbyd refused invitations to %s from %s", room.jid, stanza.attr.from);
+			origin.send(st.error_reply(stanza, err));
+			return;
+		elseif not answer then
+			if not fail_closed() then
+				module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode open: left to Prosody",
+					room.jid, why);
+				room:handle_mediated_invite(origin, stanza);
+				return;
+			end
+			module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode closed: refused",
 				room.jid, why);
+			origin.send(unavailable_reply(stanza));
 			return;
 		end
-		module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode closed: refused",
-			room.jid, why);
-		origin.send(unavailable_reply(stanza));
-		return true;
-	end
-	local admitted = {};
-	if answer ~= true and answer.name == "admitted" and answer.attr.xmlns == xmlns_bridge then
-		for invitee in answer:childtags("invitee") do
-			admitted[invitee.attr.jid or ""] = true;
+		local admitted = {};
+		if answer ~= true and answer.name == "admitted" and answer.attr.xmlns == xmlns_bridge then
+			for invitee in answer:childtags("invitee") do
+				admitted[invitee.attr.jid or ""] = true;
+			end
 		end
-	end
-	for _, invitee in ipairs(order) do
-		if admitted[invitee] then
-			module:send(routed_invite(room, stanza, invitee, invites[invitee]));
+		for _, invitee in ipairs(order) do
+			if admitted[invitee] then
+				module:send(routed_invite(room, stanza, invitee, invites[invitee]));
+			end
 		end
-	end
+	end);
 	return true;
 end, 1);
 
