@@ -18,7 +18,10 @@
  *   approve  one owner locks a room, --guests guests knock and wait, the
  *            owner admits them all with messages of --invitees-per-message
  *            <invite/>s each (default: all in one message; 1: one message
- *            per guest); time until every guest is in the main room
+ *            per guest); time until every guest is in the main room.
+ *            With --open, the floor it is compared with: the owner leaves
+ *            the room open, nobody knocks, and the same guests all join the
+ *            main room at once when the owner says go (no lobby involved)
  *
  * For plain/token/knock, --rooms rooms are first created by one holder
  * connection each (locked with the owner config form when --lock), then
@@ -94,6 +97,7 @@ struct opts {
     const char *domain, *muc, *lobby, *label, *token_file;
     int conns, joins, rooms, guests, procs;
     bool lock;
+    bool open;                   /* approve: the open-room floor (see the top) */
     int chunk;
     double rate, timeout, cap;
     int prosody_pid, lobbyd_pid;
@@ -290,6 +294,10 @@ static int on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
         }
         break;
     case ROLE_OWNER:
+        if (o.open) {
+            c->state = ST_READY;
+            break;
+        }
         room_node(0, node, sizeof(node));
         c->state = ST_LOCKING;
         send_lock(c, node);
@@ -328,12 +336,25 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     return 1;
 }
 
+/* An admitted guest (or, with --open, any guest told to go) joins the main room. */
+static void walk_in(struct bconn *c, const char *node)
+{
+    char nick[64];
+
+    c->admitted = true;
+    n_invited++;
+    last_invited = bench_now_s();
+    c->state = ST_JOINING;
+    bench_fmt(nick, sizeof(nick), "g%d", c->idx);
+    send_join(c, node, nick);
+}
+
 static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     struct bconn *c = ud;
     const char *from = xmpp_stanza_get_from(st);
     xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(st, NS_MUC_USER);
-    char node[64], room[JID_MAX], nick[64];
+    char node[64], room[JID_MAX];
 
     (void)conn;
     if (c->role == ROLE_OWNER) {
@@ -351,12 +372,7 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     if (strcmp(from, room) != 0)
         return 1;
     /* Approved: walk into the main room (lib-jitsi-meet rejoins at once). */
-    c->admitted = true;
-    n_invited++;
-    last_invited = bench_now_s();
-    c->state = ST_JOINING;
-    bench_fmt(nick, sizeof(nick), "g%d", c->idx);
-    send_join(c, node, nick);
+    walk_in(c, node);
     return 1;
 }
 
@@ -606,7 +622,8 @@ static int write_all(int fd, const char *s)
     return off == len ? 0 : -1;
 }
 
-/* A child: 'count' guests; knocks on "k", reports, walks in when invited. */
+/* A child: 'count' guests; knocks on "k", reports, walks in when invited
+ * (with --open: nobody knocks; all walk in on "g"). */
 static void guest_main(int first, int count, int cmd_fd, int out_fd)
 {
     double deadline = bench_now_s() + o.timeout;
@@ -634,6 +651,8 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
     while (bench_now_s() < deadline && read(cmd_fd, &cmd, 1) != 1)
         xmpp_run_once(ctx, 5);
     room_node(0, node, sizeof(node));
+    for (i = 0; i < count && o.open; i++)
+        bc[i].state = ST_WAITING;    /* nothing to knock at */
     while (bench_now_s() < deadline && !quit) {
         int waiting = 0, in_flight = 0;
         double now = bench_now_s();
@@ -684,8 +703,11 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
             (void)write_all(out_fd, line);
             guests_in = -1;          /* reported */
         }
-        if (read(cmd_fd, &cmd, 1) == 1 && cmd == 'q')
-            quit = true;
+        if (read(cmd_fd, &cmd, 1) == 1) {
+            quit = cmd == 'q';
+            for (i = 0; i < count && cmd == 'g'; i++)
+                walk_in(&bc[i], node);
+        }
     }
     shutting_down = true;
     _exit(0);
@@ -860,8 +882,10 @@ static int run_approve(void)
     c0[1] = bench_proc_cpu(o.prosody_pid);
     c0[2] = bench_proc_cpu(o.lobbyd_pid);
     t_invite = bench_now_s();
-    for (i = 0; i < o.guests; i += o.chunk)
+    for (i = 0; i < o.guests && !o.open; i += o.chunk)
         send_invites(owner, i, o.guests - i < o.chunk ? o.guests - i : o.chunk, i);
+    for (k = 0; k < procs && o.open; k++)
+        (void)write_all(kids[k].cmd_fd, "g");
     cap = t_invite + o.cap < deadline ? t_invite + o.cap : deadline;
     for (done = 0; (done < procs || owner_seen < o.guests) && bench_now_s() < cap;) {
         xmpp_run_once(ctx, 1);
@@ -875,8 +899,7 @@ static int run_approve(void)
         }
         if (n_disconnected > 0)
             bench_die("the owner was disconnected");
-        if (owner_errors > 0)
-            break;                   /* an invitation was refused: report it */
+        /* A refused invitation is counted (invite_errors); the others go on. */
     }
     c1[0] = self_cpu();
     c1[1] = bench_proc_cpu(o.prosody_pid);
@@ -914,7 +937,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_load --port C2S_PORT --scenario plain|token|knock|approve\n"
             "       [--conns N] [--joins N] [--rooms N] [--lock] [--rate JOINS_PER_S]\n"
-            "       [--token-file F] [--guests N] [--procs N] [--invitees-per-message N]\n"
+            "       [--token-file F] [--guests N] [--procs N] [--invitees-per-message N] [--open]\n"
             "       [--domain D] [--muc D] [--lobby D] [--label S] [--timeout S] [--cap S]\n"
             "       [--prosody-pid PID] [--lobbyd-pid PID]\n");
     exit(2);
@@ -931,8 +954,9 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-        if (strcmp(a, "--lock") == 0) {
-            o.lock = true;
+        if (strcmp(a, "--lock") == 0 || strcmp(a, "--open") == 0) {
+            o.lock = o.lock || a[2] == 'l';
+            o.open = o.open || a[2] == 'o';
             continue;
         }
         if (v == NULL)
