@@ -98,6 +98,8 @@ static const struct opt opts[] = {
      "seconds of clock skew allowed on exp and nbf"},
     {"jwt_require_room", OPT_BOOL, O(jwt_require_room), 0, 0, "yes", NULL, false,
      "a token without a room claim is refused"},
+    {"jwt_require_exp", OPT_BOOL, O(jwt_require_exp), 0, 0, "no", NULL, false,
+     "a token without an exp claim (one that never expires) is refused; Jitsi accepts them"},
     {"jwt_allow_wildcard_room", OPT_BOOL, O(jwt_allow_wildcard_room), 0, 0, "no", NULL, false,
      "a room claim of * is valid for every room"},
     {"jwt_verify_domain", OPT_BOOL, O(jwt_verify_domain), 0, 0, "no", NULL, false,
@@ -368,6 +370,7 @@ static void derive(struct config *cfg, struct parse_state *ps)
     t->n_extra_issuers = cfg->jwt_issuers.n;
     t->leeway_s = cfg->jwt_leeway_s;
     t->require_room = cfg->jwt_require_room;
+    t->require_exp = cfg->jwt_require_exp;
     t->allow_wildcard_room = cfg->jwt_allow_wildcard_room;
     t->verify_domain = cfg->jwt_verify_domain;
 }

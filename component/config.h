@@ -63,6 +63,7 @@ struct config {
     struct config_list jwt_issuers;
     unsigned jwt_leeway_s;
     bool jwt_require_room;
+    bool jwt_require_exp;
     bool jwt_allow_wildcard_room;
     bool jwt_verify_domain;
 

@@ -427,6 +427,11 @@ static enum token_status claims_check_times(const struct claims_policy *p,
                               &iat, why);
     if (st != TOKEN_VALID)
         return st;
+    if (!out->has_exp && p->require_exp) {
+        token_reason_set(why, "exp claim is missing (jwt_require_exp is on): "
+                              "such a token never expires");
+        return TOKEN_REFUSED;
+    }
     if (out->has_exp && now_s >= out->exp_s + leeway) {
         token_reason_set(why, "token expired %lld s ago (leeway %u s)",
                          (long long)(now_s - out->exp_s), p->leeway_s);

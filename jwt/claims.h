@@ -53,6 +53,7 @@ struct claims_policy {
     const char *domain;             /* NULL unless verify_domain */
     unsigned leeway_s;
     bool require_room;
+    bool require_exp;
     bool allow_wildcard_room;
     bool verify_domain;
 };

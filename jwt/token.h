@@ -63,6 +63,8 @@ struct token_config {
     unsigned leeway_s;
     /* jwt_require_room: refuse tokens without a room claim. */
     bool require_room;
+    /* jwt_require_exp: refuse tokens without an exp claim. */
+    bool require_exp;
     /* jwt_allow_wildcard_room: accept room "*". */
     bool allow_wildcard_room;
     /* jwt_verify_domain: check sub against jwt_domain or the tenant. */

@@ -170,6 +170,7 @@ static int token_setup_lists(struct token_verifier *v,
     v->policy.domain = v->domain;
     v->policy.leeway_s = cfg->leeway_s;
     v->policy.require_room = cfg->require_room;
+    v->policy.require_exp = cfg->require_exp;
     v->policy.allow_wildcard_room = cfg->allow_wildcard_room;
     v->policy.verify_domain = cfg->verify_domain;
     return 0;

@@ -32,6 +32,7 @@
 #define V_NO_KEY_DIR (1u << 5)
 #define V_NO_EXTRA (1u << 6)
 #define V_NO_ROOM_ARG (1u << 7) /* token_verify(room = NULL) */
+#define V_REQUIRE_EXP (1u << 8)
 
 #define BASE                                                                   \
     "\"iss\":\"lobbyd-test\",\"aud\":\"jitsi\",\"sub\":\"meet.example.com\""
@@ -177,6 +178,21 @@ static const struct row rows[] = {
     /* time */
     {.name = "no exp is accepted (as Jitsi does)",
      .payload = "{" BASE ROOM "}",
+     .st = TOKEN_VALID,
+     .reason = ""},
+    {.name = "no exp is refused with jwt_require_exp",
+     .variant = V_REQUIRE_EXP,
+     .payload = "{" BASE ROOM "}",
+     .st = TOKEN_REFUSED,
+     .reason = "exp claim is missing (jwt_require_exp is on): such a token never expires"},
+    {.name = "exp null is refused, not taken for absent",
+     .variant = V_REQUIRE_EXP,
+     .payload = "{" BASE ROOM ",\"exp\":null}",
+     .st = TOKEN_REFUSED,
+     .reason = "exp must be a number of seconds (got null)"},
+    {.name = "exp present passes jwt_require_exp",
+     .variant = V_REQUIRE_EXP,
+     .payload = "{" BASE ROOM FAR "}",
      .st = TOKEN_VALID,
      .reason = ""},
     {.name = "exp equal to now is expired",
@@ -457,6 +473,8 @@ static void apply_variant(struct fixture *f, const struct row *r)
         f->cfg.allow_wildcard_room = true;
     if (r->variant & V_NO_REQUIRE_ROOM)
         f->cfg.require_room = false;
+    if (r->variant & V_REQUIRE_EXP)
+        f->cfg.require_exp = true;
     if (r->variant & V_NO_VERIFY_DOMAIN)
         f->cfg.verify_domain = false;
     if (r->variant & V_NO_SECRET)
