@@ -163,6 +163,7 @@ demo: $(LOBBYD)
 install: $(LOBBYD)
 	install -D -m 0755 $(LOBBYD) $(DESTDIR)$(BINDIR)/lobbyd
 	install -D -m 0644 prosody-config/mod_lobbyd_bridge.lua $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua
+	install -D -m 0644 prosody-config/lobbyd_bridge_gate.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_room.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_iq.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua
 	install -D -m 0644 prosody-config/lobbyd.cfg.lua $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua
@@ -175,6 +176,7 @@ install: $(LOBBYD)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lobbyd $(DESTDIR)$(PROSODY_MODDIR)/mod_lobbyd_bridge.lua \
+	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua \
 	      $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \

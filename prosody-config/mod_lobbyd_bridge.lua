@@ -2,8 +2,9 @@
 --
 -- This module decides nothing. It reports the facts of a join, and what happens in main rooms,
 -- to the lobbyd component, waits a bounded time for the answer and carries it out. The wire
--- protocol is docs/bridge-protocol.md (urn:lobbyd:bridge:0). The main-room side (§2, §3) lives in
--- lobbyd_bridge_room.lib.lua beside this file.
+-- protocol is docs/bridge-protocol.md (urn:lobbyd:bridge:0). The pre-join gate (§1) lives in
+-- lobbyd_bridge_gate.lib.lua and the main-room side (§2, §3) in lobbyd_bridge_room.lib.lua, beside
+-- this file; this one holds the options, the VirtualHost part and the wiring.
 --
 -- Load it on the main VirtualHost (captures the session's token, announces the lobby in the
 -- host's disco#info) and on the main MUC component (gates joins, reports room events); the
@@ -19,18 +20,8 @@
 --
 -- prosody-config/lobbyd.cfg.lua is the documented snippet with these lines.
 
-local async = require "util.async";
 local http_util = require "util.http";
-local id = require "util.id";
 local jid = require "util.jid";
-local st = require "util.stanza";
-
-local xmlns_bridge = "urn:lobbyd:bridge:0";
-local xmlns_muc = "http://jabber.org/protocol/muc";
-local xmlns_nick = "http://jabber.org/protocol/nick";
-local xmlns_jitmeet = "http://jitsi.org/jitmeet";
-
-local unavailable_text = "The lobby service is not answering; please try again in a moment.";
 
 -- Options (re-read on config-reloaded; a bad value keeps the previous ones there).
 local component, timeout, fail_mode;
@@ -92,225 +83,28 @@ if not is_muc then
 	return;
 end
 
--- MUC part: the pre-join gate.
+-- MUC part.
 local muc = module:depends("muc");
 local request = module:require("lobbyd_bridge_iq");
 
-local valid_error_types = { auth = true, cancel = true, continue = true, modify = true, wait = true };
-local valid_conditions = {};
-for condition in ([[bad-request conflict feature-not-implemented forbidden gone internal-server-error
-	item-not-found jid-malformed not-acceptable not-allowed not-authorized policy-violation
-	recipient-unavailable redirect registration-required remote-server-not-found
-	remote-server-timeout resource-constraint service-unavailable subscription-required
-	undefined-condition unexpected-request]]):gmatch("%S+") do
-	valid_conditions[condition] = true;
+local function options()
+	return component, timeout, fail_mode;
 end
-local settable_affiliations = { owner = true, admin = true, member = true };
-local known_actions = { allow = true, lobby = true, displayname = true, deny = true };
 
 -- What lobbyd said last about which joins it needs to see (docs/bridge-protocol.md §1, `ask`),
 -- and the joins it gave a verdict for (weak: a join presence is gone once handled). Shared with
 -- the main-room side, which reports those joins.
 local state = { ask = "every-join", asked = setmetatable({}, { __mode = "k" }) };
 
-local function session_token(origin)
-	local token = origin.auth_token or origin.lobbyd_token;
-	if type(token) == "string" and token ~= "" then return token; end
-end
+-- After `prosodyctl reload` ask about every join again, until a verdict says what lobbyd (its
+-- configuration perhaps changed too) needs to see.
+module:hook_global("config-reloaded", function ()
+	state.ask = "every-join";
+end);
 
--- lobbyd's `ask`: true when it has said it needs no verdict for this join.
-local function lobbyd_needs_no_verdict(origin, room)
-	return state.ask == "token-lobby-password" and not session_token(origin)
-		and not (room and (room:get_members_only() or room:get_password()));
-end
-
-local function session_id(origin)
-	-- Random, so an id never comes back for a later session (table addresses do).
-	local sid = origin.lobbyd_session_id;
-	if not sid then
-		sid = id.medium();
-		origin.lobbyd_session_id = sid;
-	end
-	return sid;
-end
-
--- The room facts lobbyd judges by; compared again after the wait.
-local function room_facts(room, stanza)
-	if not room then
-		return { exists = "false", members_only = "false", affiliation = "none", password = "none" };
-	end
-	local password = "none";
-	local room_password = room:get_password();
-	if room_password then
-		local given = stanza:get_child("x", xmlns_muc):get_child_text("password", xmlns_muc);
-		if not given or given == "" then
-			password = "missing";
-		elseif given == room_password then
-			password = "ok";
-		else
-			password = "wrong";
-		end
-	end
-	return {
-		exists = "true";
-		members_only = room:get_members_only() and "true" or "false";
-		affiliation = room:get_affiliation(stanza.attr.from) or "none";
-		password = password;
-	};
-end
-
-local function same_facts(a, b)
-	return a.exists == b.exists and a.members_only == b.members_only
-		and a.affiliation == b.affiliation and a.password == b.password;
-end
-
--- Asks lobbyd; returns the <verdict/> element, or nil and why there is none.
-local function ask(origin, stanza, room_jid, facts)
-	if not async.ready() then
-		return nil, "join not sent from a client session (no async context)";
-	end
-	local display_name = stanza:get_child_text("nick", xmlns_nick);
-	if display_name and not display_name:find("%S") then display_name = nil; end
-	local token = session_token(origin);
-	local iq = st.iq({ type = "get", from = module.host, to = component, id = "lobbyd-j-"..id.short() })
-		:tag("join", {
-			xmlns = xmlns_bridge;
-			room = room_jid;
-			nick = jid.resource(stanza.attr.to);
-			jid = stanza.attr.from;
-			session = session_id(origin);
-			affiliation = facts.affiliation;
-			["room-exists"] = facts.exists;
-			["members-only"] = facts.members_only;
-			password = facts.password;
-		});
-	if display_name then iq:text_tag("display-name", display_name); end
-	if token then iq:text_tag("token", token); end
-
-	local event, err = async.wait_for(request(iq, timeout));
-	if not event then
-		return nil, tostring(err and err.text or "no reply");
-	end
-	local reply = event.stanza;
-	if reply.attr.from ~= component then
-		return nil, "reply not from "..component;
-	elseif reply.attr.type ~= "result" then
-		local _, condition, text = reply:get_error();
-		return nil, ("error reply: %s%s"):format(tostring(condition), text and (" ("..text..")") or "");
-	end
-	local verdict = reply:get_child("verdict", xmlns_bridge);
-	if not verdict or not known_actions[verdict.attr.action] then
-		return nil, "reply carries no verdict this bridge understands";
-	end
-	state.ask = verdict.attr.ask == "token-lobby-password" and verdict.attr.ask or "every-join";
-	return verdict;
-end
-
-local function refuse(origin, stanza, room_jid, why, reply)
-	module:log("info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
-	origin.send(reply);
-	return true;
-end
-
-local function session_gone(origin)
-	return origin.destroyed or origin.type == "destroyed";
-end
-
-local function on_presence(event)
-	local origin, stanza = event.origin, event.stanza;
-	if stanza.attr.type ~= nil or not stanza:get_child("x", xmlns_muc) then return; end
-	local room_jid = jid.bare(stanza.attr.to);
-	local room = muc.get_room_from_jid(room_jid);
-	if room == false then return; end -- mod_muc answers the room-load error
-	if room and room:get_occupant_jid(stanza.attr.from) then return; end -- already in: not a join
-	if lobbyd_needs_no_verdict(origin, room) then return; end
-
-	-- Ask; if the room's facts changed while we waited, ask once more with the new ones.
-	local verdict, why;
-	for attempt = 1, 2 do
-		local facts = room_facts(room, stanza);
-		verdict, why = ask(origin, stanza, room_jid, facts);
-		if session_gone(origin) then
-			module:log("debug", "Session of %s went away while its join waited", stanza.attr.from);
-			return true;
-		end
-		room = muc.get_room_from_jid(room_jid);
-		if room == false then return; end
-		if not verdict or same_facts(facts, room_facts(room, stanza)) then break; end
-		verdict, why = nil, "the room changed twice while the join waited";
-		module:log("debug", "Room %s changed while %s waited (attempt %d)", room_jid, stanza.attr.from, attempt);
-	end
-
-	if not verdict then
-		if fail_mode == "open" then
-			module:log("warn", "lobbyd gave no verdict for %s joining %s (%s); fail mode open: continuing",
-				stanza.attr.from, room_jid, why);
-			return;
-		end
-		local reply = st.error_reply(stanza, "wait", "internal-server-error", unavailable_text)
-			:tag("lobbyd-unavailable", { xmlns = xmlns_bridge }):up();
-		return refuse(origin, stanza, room_jid, "no verdict from lobbyd ("..why.."), fail mode closed", reply);
-	end
-
-	local action, rule = verdict.attr.action, verdict.attr.rule or "?";
-	local reason = verdict:get_text();
-	if reason == "" then reason = nil; end
-
-	if action == "allow" then
-		state.asked[stanza] = true;
-		local affiliation = verdict.attr.affiliation;
-		if room and settable_affiliations[affiliation] and room:get_affiliation(stanza.attr.from) ~= affiliation then
-			-- Before mod_muc routes the join, so the new occupant's default role follows it.
-			local ok, err_type, condition = room:set_affiliation(true, jid.bare(stanza.attr.from), affiliation,
-				"lobbyd rule "..rule);
-			if not ok then
-				local reply = st.error_reply(stanza, err_type or "cancel", condition or "internal-server-error");
-				return refuse(origin, stanza, room_jid,
-					("could not set affiliation %s (%s)"):format(affiliation, tostring(condition)), reply);
-			end
-		end
-		if verdict.attr.password == "supply" and room and room:get_password() then
-			-- lobbyd lets this join past the room password (an owner, an approved guest);
-			-- mod_muc checks it on every join and strips the MUC <x> before storing presence.
-			local muc_x = stanza:get_child("x", xmlns_muc);
-			if muc_x then
-				muc_x:remove_children("password", xmlns_muc);
-				muc_x:text_tag("password", room:get_password(), { xmlns = xmlns_muc });
-			end
-		end
-		return; -- mod_muc's own checks (ban, members-only, password, nick) run as usual
-	elseif action == "lobby" then
-		local lobby_jid = verdict.attr.lobby or (jid.node(room_jid).."@"..component);
-		local reply = st.error_reply(stanza, "auth", "registration-required")
-			:text_tag("lobbyroom", lobby_jid, { xmlns = xmlns_jitmeet }):up()
-			:text_tag("lobbyroom", lobby_jid)
-			:tag("x", { xmlns = xmlns_muc }):up();
-		reply:get_child("error").attr.code = "407";
-		return refuse(origin, stanza, room_jid, "lobby, rule "..rule, reply);
-	elseif action == "displayname" then
-		local reply = st.error_reply(stanza, "modify", "not-acceptable")
-			:tag("displayname-required", { xmlns = xmlns_jitmeet, lobby = "true" }):up():up()
-			:tag("x", { xmlns = xmlns_muc }):up();
-		reply:get_child("error").attr.code = "406";
-		return refuse(origin, stanza, room_jid, "display name required, rule "..rule, reply);
-	end
-	-- deny
-	local err_type = valid_error_types[verdict.attr.type] and verdict.attr.type or "cancel";
-	local condition = valid_conditions[verdict.attr.condition] and verdict.attr.condition or "not-allowed";
-	local reply = st.error_reply(stanza, err_type, condition, reason);
-	return refuse(origin, stanza, room_jid, ("deny %s/%s, rule %s%s"):format(err_type, condition, rule,
-		reason and (": "..reason) or ""), reply);
-end
-
--- Priority 10: before mod_muc's router (-2), which creates rooms and runs
--- muc-occupant-pre-join; gating there is too late for a new room (the joiner is already its
--- owner). Nothing else in Prosody's MUC hooks presence/full above -2; Jitsi modules that only
--- observe presence can run at either side.
-module:hook("presence/full", on_presence, 10);
-
--- The main-room side: occupants, lobby on/off, invitations, notifications (§2, §3).
-module:require("lobbyd_bridge_room")(muc, function ()
-	return component, timeout, fail_mode;
-end, request, state);
+-- The pre-join gate (§1), then the main-room side: occupants, lobby on/off, invitations,
+-- notifications (§2, §3).
+module:require("lobbyd_bridge_gate")(muc, options, request, state);
+module:require("lobbyd_bridge_room")(muc, options, request, state);
 module:log("info", "Joins to %s wait for lobbyd at %s (timeout %gs, fail mode %s)", module.host, component, timeout,
 	fail_mode);
