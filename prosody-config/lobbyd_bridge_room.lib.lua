@@ -77,6 +77,9 @@ local function ask_then(payload, done)
 		done(answer_of(event));
 	end, function (err)
 		done(answer_of(nil, err));
+	end):catch(function (err)
+		-- An error in 'done' would otherwise vanish into a promise nobody reads.
+		module:log("error", "Handling lobbyd's answer to %s failed: %s", payload.name, tostring(err));
 	end);
 end
 
@@ -99,7 +102,8 @@ local function tell_occupant(room, occupant, event_name, affiliation, removed)
 	}));
 end
 
--- Occupants lobbyd was told about, by room JID and real JID: their leaving is reported too.
+-- Occupants lobbyd was told about, by room JID and real bare JID (stable across an occupant's
+-- sessions and nick changes): their leaving is reported too.
 local reported = {};
 
 local function mark_reported(room, occupant)
@@ -108,7 +112,7 @@ local function mark_reported(room, occupant)
 		in_room = {};
 		reported[room.jid] = in_room;
 	end
-	in_room[occupant.jid] = true;
+	in_room[occupant.bare_jid] = true;
 end
 
 local function report_joined(room, occupant, affiliation)
@@ -132,14 +136,15 @@ end);
 -- Without a stanza the occupant did not leave by itself: it was kicked or the room went away.
 module:hook("muc-occupant-left", function (event)
 	local room, occupant = event.room, event.occupant;
+	local affiliation = room:get_affiliation(occupant.bare_jid);
 	local in_room = reported[room.jid];
-	local was_reported = in_room and in_room[occupant.jid];
+	local was_reported = in_room and in_room[occupant.bare_jid];
 	if in_room then
-		in_room[occupant.jid] = nil;
+		in_room[occupant.bare_jid] = nil;
 		if next(in_room) == nil then reported[room.jid] = nil; end
 	end
-	if was_reported or state.ask == "every-join" or room:get_members_only() then
-		tell_occupant(room, occupant, "left", room:get_affiliation(occupant.bare_jid), event.stanza == nil);
+	if was_reported or state.ask == "every-join" or moderating[affiliation] or room:get_members_only() then
+		tell_occupant(room, occupant, "left", affiliation, event.stanza == nil);
 	end
 end);
 
@@ -158,6 +163,7 @@ end);
 -- §2.4. Priority 10: before mod_muc forgets the room (0) and before its tombstone handler
 -- (-10), which stops the event for persistent rooms.
 module:hook("muc-room-destroyed", function (event)
+	reported[event.room.jid] = nil;
 	tell(st.stanza("destroyed", { xmlns = xmlns_bridge; room = event.room.jid }));
 end, 10);
 
@@ -179,9 +185,10 @@ module:hook("muc-config-submitted", function (event)
 	local enabled = event.fields[field];
 	if enabled == nil then return; end
 	local room = event.room;
-	if enabled and state.ask ~= "every-join" then
-		-- Joins into an open room may not have been reported: lobbyd learns who is present now,
-		-- before the lobby request (same stream, so in this order), as it does for every later join.
+	if enabled then
+		-- Joins into an open room may not have been reported (lobbyd's `ask`, a reload of this
+		-- module, a restart of lobbyd): lobbyd learns who is present now, before the lobby request
+		-- (same stream, so in this order), as it does for every later join. A repeat is harmless.
 		for _, occupant in room:each_occupant() do
 			report_joined(room, occupant, room:get_affiliation(occupant.bare_jid));
 		end
@@ -296,7 +303,9 @@ module:hook("message/bare", function (event)
 			if not fail_closed() then
 				module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode open: left to Prosody",
 					room.jid, why);
-				room:handle_mediated_invite(origin, stanza);
+				-- The room may have gone while the request waited.
+				local now = muc.get_room_from_jid(room.jid);
+				if now then now:handle_mediated_invite(origin, stanza); end
 				return;
 			end
 			module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode closed: refused",
