@@ -316,8 +316,9 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
  * existing-affiliation and no-lobby above: an ALLOW that changes nothing.
  * (With a password, existing-affiliation supplies it to owners.)  So
  * unless the operator wants a verdict (and a log line) for every join, the
- * bridge need not ask about those.  A new rule that looks at such joins must change this;
- * test_policy.c checks the claim over every combination of facts.
+ * bridge need not ask about those.  A new rule that looks at such joins
+ * must change this; test_policy.c checks the claim over every combination
+ * of facts.
  */
 enum lobby_ask policy_ask_scope(const struct lobby_config *cfg)
 {
