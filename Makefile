@@ -88,11 +88,12 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka)
 $(UNIT_LOBBY): $(BUILD)/tests/unit/lobby/%: $(BUILD)/tests/unit/lobby/%.o $(LIBLOBBY)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
-# test_torture fails jwt/'s allocations one by one through link-time wrappers.
-$(BUILD)/tests/unit/jwt/test_torture: LDFLAGS += -Wl,--wrap=malloc -Wl,--wrap=strndup
+# test_torture fails jwt/'s allocations one by one through link-time wrappers (a variable of
+# its own: the asan build sets LDFLAGS on the command line, which would drop an addition).
+$(BUILD)/tests/unit/jwt/test_torture: WRAP_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=strndup
 $(UNIT_JWT): $(BUILD)/tests/unit/jwt/%: $(BUILD)/tests/unit/jwt/%.o $(LIBTOKEN)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
 $(UNIT_XMPP): $(BUILD)/tests/unit/xmpp/%: $(BUILD)/tests/unit/xmpp/%.o $(LIBXMPP) $(call obj,component/log.c)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
