@@ -16,12 +16,10 @@ local xmlns_muc = "http://jabber.org/protocol/muc";
 local xmlns_nick = "http://jabber.org/protocol/nick";
 local xmlns_jitmeet = "http://jitsi.org/jitmeet";
 
-local unavailable_text = "The lobby service is not answering; please try again in a moment.";
-
 -- muc: mod_muc's module table; options(): the current lobbyd_component, lobbyd_timeout and
--- lobbyd_fail_mode; request: lobbyd_bridge_iq; state: lobbyd's last `ask` and the joins it gave a
--- verdict for (the module's, shared with the main-room side).
-return function (muc, options, request, state)
+-- lobbyd_fail_mode; lobbyd: lobbyd_bridge_iq (request, unavailable_reply); state: lobbyd's last
+-- `ask` and the joins it gave a verdict for (the module's, shared with the main-room side).
+return function (muc, options, lobbyd, state)
 
 local valid_error_types = { auth = true, cancel = true, continue = true, modify = true, wait = true };
 local valid_conditions = {};
@@ -110,7 +108,7 @@ local function ask(origin, stanza, room_jid, facts)
 	if display_name then iq:text_tag("display-name", display_name); end
 	if token then iq:text_tag("token", token); end
 
-	local event, err = async.wait_for(request(iq, timeout));
+	local event, err = async.wait_for(lobbyd.request(iq, timeout));
 	if not event then
 		return nil, tostring(err and err.text or "no reply");
 	end
@@ -171,8 +169,7 @@ local function on_presence(event)
 				stanza.attr.from, room_jid, why);
 			return;
 		end
-		local reply = st.error_reply(stanza, "wait", "internal-server-error", unavailable_text)
-			:tag("lobbyd-unavailable", { xmlns = xmlns_bridge }):up();
+		local reply = lobbyd.unavailable_reply(stanza);
 		return refuse(origin, stanza, room_jid, "no verdict from lobbyd ("..why.."), fail mode closed", reply);
 	end
 

@@ -1,5 +1,5 @@
--- lobbyd_bridge_iq.lib.lua: ask lobbyd and wait for its answer, for the bridge
--- (mod_lobbyd_bridge.lua). This module decides nothing.
+-- lobbyd_bridge_iq.lib.lua: ask lobbyd and wait for its answer, and the error a client gets when
+-- none comes, for the bridge (mod_lobbyd_bridge.lua). This module decides nothing.
 --
 -- module:send_iq() would do, but Prosody 0.12 tracks at most 256 requests per module and refuses
 -- the oldest beyond that ("evicted from iq tracking cache"): a burst of joins, such as a webinar's
@@ -8,8 +8,11 @@
 -- lobbyd is disconnected is an error from the component), and rejects only on timeout.
 
 local promise = require "util.promise";
+local st = require "util.stanza";
 
-return function (iq, timeout)
+local unavailable_text = "The lobby service is not answering; please try again in a moment.";
+
+local function request(iq, timeout)
 	local id, to = iq.attr.id, iq.attr.to;
 	local result_event, error_event = "iq-result/host/"..id, "iq-error/host/"..id;
 	return promise.new(function (resolve, reject)
@@ -35,3 +38,12 @@ return function (iq, timeout)
 		module:send(iq);
 	end);
 end
+
+-- The error that answers a client's stanza when lobbyd gives no usable answer and the fail mode is
+-- closed (docs/bridge-protocol.md §1): one shape for joins and invitations alike.
+local function unavailable_reply(stanza)
+	return st.error_reply(stanza, "wait", "internal-server-error", unavailable_text)
+		:tag("lobbyd-unavailable", { xmlns = "urn:lobbyd:bridge:0" }):up();
+end
+
+return { request = request, unavailable_reply = unavailable_reply };

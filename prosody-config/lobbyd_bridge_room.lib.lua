@@ -18,13 +18,12 @@ local xmlns_muc_admin = "http://jabber.org/protocol/muc#admin";
 local xmlns_jitmeet = "http://jitsi.org/jitmeet";
 local xmlns_conference = "jabber:x:conference";
 
-local unavailable_text = "The lobby service is not answering; please try again in a moment.";
 local moderating = { owner = true, admin = true };
 
 -- muc: mod_muc's module table; options(): the current lobbyd_component, lobbyd_timeout and
--- lobbyd_fail_mode (re-read by the module on config-reloaded); state: lobbyd's last `ask` and the
--- joins it gave a verdict for (the module's).
-return function (muc, options, request, state)
+-- lobbyd_fail_mode (re-read by the module on config-reloaded); lobbyd: lobbyd_bridge_iq (request,
+-- unavailable_reply); state: lobbyd's last `ask` and the joins it gave a verdict for (the module's).
+return function (muc, options, lobbyd, state)
 
 local function event_iq(payload)
 	local component = options();
@@ -64,7 +63,7 @@ local function ask(payload)
 	if not async.ready() then
 		return nil, "the request was not sent from a client session (no async context)";
 	end
-	return answer_of(async.wait_for(request(event_iq(payload), timeout)));
+	return answer_of(async.wait_for(lobbyd.request(event_iq(payload), timeout)));
 end
 
 -- Admit: ask without holding the sender's session, and call done(answer_of()'s results) later.
@@ -73,7 +72,7 @@ end
 -- that waits (seen stalling such a burst for good).
 local function ask_then(payload, done)
 	local _, timeout = options();
-	request(event_iq(payload), timeout):next(function (event)
+	lobbyd.request(event_iq(payload), timeout):next(function (event)
 		done(answer_of(event));
 	end, function (err)
 		done(answer_of(nil, err));
@@ -88,10 +87,6 @@ local function fail_closed()
 	return fail_mode == "closed";
 end
 
-local function unavailable_reply(stanza)
-	return st.error_reply(stanza, "wait", "internal-server-error", unavailable_text)
-		:tag("lobbyd-unavailable", { xmlns = xmlns_bridge }):up();
-end
 
 -- §2.1 occupants. Hooks at the default priority 0: they only observe. Neighbours: mod_muc's
 -- empty-room cleanup on muc-occupant-left (-1) runs after ours, so `left` precedes `destroyed`.
@@ -310,7 +305,7 @@ module:hook("message/bare", function (event)
 			end
 			module:log("warn", "lobbyd gave no answer for invitations to %s (%s); fail mode closed: refused",
 				room.jid, why);
-			origin.send(unavailable_reply(stanza));
+			origin.send(lobbyd.unavailable_reply(stanza));
 			return;
 		end
 		local admitted = {};

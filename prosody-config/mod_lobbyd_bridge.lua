@@ -85,7 +85,7 @@ end
 
 -- MUC part.
 local muc = module:depends("muc");
-local request = module:require("lobbyd_bridge_iq");
+local lobbyd = module:require("lobbyd_bridge_iq");
 
 local function options()
 	return component, timeout, fail_mode;
@@ -104,7 +104,7 @@ end);
 
 -- The pre-join gate (§1), then the main-room side: occupants, lobby on/off, invitations,
 -- notifications (§2, §3).
-module:require("lobbyd_bridge_gate")(muc, options, request, state);
-module:require("lobbyd_bridge_room")(muc, options, request, state);
+module:require("lobbyd_bridge_gate")(muc, options, lobbyd, state);
+module:require("lobbyd_bridge_room")(muc, options, lobbyd, state);
 module:log("info", "Joins to %s wait for lobbyd at %s (timeout %gs, fail mode %s)", module.host, component, timeout,
 	fail_mode);
