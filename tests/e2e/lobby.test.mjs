@@ -126,6 +126,9 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 			assert.equal(ev.name, "CONFERENCE_JOINED", `owner rejoin: ${JSON.stringify(ev.args)}`);
 			assert.equal(await s.owner.call("isJoined"), true, "isJoined()");
 			assert.equal(await s.owner.call("isModerator"), true, "isModerator() after the rejoin");
+			// A fresh conference learns members-only from the disco#info query the client sends
+			// after it joined, so the answer may arrive after CONFERENCE_JOINED.
+			await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since, match: (a) => a[0] === true });
 			assert.equal(await s.owner.call("isMembersOnly"), true, "the lobby is still on");
 			await s.guest.waitFor("USER_JOINED", { since: gSince, match: (a) => a[1]?.name === "Owner" });
 		}));
