@@ -161,7 +161,7 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 
 static void send_release(struct stream *s, xmpp_stanza_t *st)
 {
-    xmpp_send(s->conn, st);
+    compat_send(s->conn, st);
     xmpp_stanza_release(st);
 }
 
@@ -420,6 +420,7 @@ struct stream *stream_new(const struct stream_params *p, const struct stream_han
     xmpp_conn_set_sockopt_callback(s->conn, tune_socket);
     if (compat_component_sm_state(s->ctx, s->conn) == -1)
         goto fail;
+    compat_quiet_receive(!s->p.debug_xmpp);
     xmpp_handler_add(s->conn, on_iq, NULL, "iq", NULL, s);
     xmpp_handler_add(s->conn, on_presence, NULL, "presence", NULL, s);
     xmpp_handler_add(s->conn, on_message, NULL, "message", NULL, s);
