@@ -142,9 +142,10 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 		assert.equal(ev.name, "CONFERENCE_JOINED", `bypass join: ${JSON.stringify(ev.args)}`);
 		assert.equal(await user.call("isModerator"), false, "a bypass token grants no moderator rights");
 		await s.owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[1]?.name === "Bypass" });
-		await s.owner.expectNo("LOBBY_USER_JOINED", { since: oSince, ms: 0 });
 		await user.leaveAndDisconnect();
 		await s.owner.waitFor("USER_LEFT", { since: oSince, match: (a) => a[1]?.name === "Bypass" });
+		// A knock would have reached the owner's lobby room before the user's join and leave did.
+		await s.owner.expectNo("LOBBY_USER_JOINED", { since: oSince, ms: 0 });
 	}));
 
 	test("the owner disables the lobby and a waiting guest walks in", e2e.scenario("disable-lobby", async () => {
@@ -167,11 +168,13 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 		await s.owner.call("enableLobby");
 		await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since: oSince, match: (a) => a[0] === true });
 		await s.waiting.waitFor("MEMBERS_ONLY_CHANGED", { since: wSince, match: (a) => a[0] === true });
+		await s.guest.waitFor("MEMBERS_ONLY_CHANGED", { since: gSince, match: (a) => a[0] === true });
+		// Prosody sends a kick (322) before the 104 that makes each client ask disco#info, whose
+		// answer is MEMBERS_ONLY_CHANGED: every kick and every leave would be here by now.
 		for (const [c, since] of [[s.waiting, wSince], [s.guest, gSince]]) {
 			for (const name of ["KICKED", "CONFERENCE_FAILED", "CONFERENCE_LEFT"]) await c.expectNo(name, { since, ms: 0 });
 		}
-		await s.owner.expectNo("USER_LEFT", { since: oSince, ms: 1500 });
-		await s.waiting.expectNo("KICKED", { since: wSince, ms: 0 });
+		await s.owner.expectNo("USER_LEFT", { since: oSince, ms: 0 });
 		assert.equal(await s.waiting.call("isJoined"), true, "Guest Three is still in the room");
 		const names = (await s.owner.call("getParticipants")).map((p) => p.name).sort();
 		assert.deepEqual(names, ["Guest One", "Guest Three"], "the owner sees both guests");

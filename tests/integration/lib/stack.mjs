@@ -22,7 +22,8 @@ function portFree(port) {
 // Three consecutive free loopback ports, PORT_BASE..PORT_BASE+2.
 export async function freePortBase() {
 	for (let i = 0; i < 200; i++) {
-		const base = 20000 + Math.floor(Math.random() * 20000);
+		// Below 32768, where Linux starts handing out ports for outgoing connections.
+		const base = 20000 + Math.floor(Math.random() * 12000);
 		if ((await portFree(base)) && (await portFree(base + 1)) && (await portFree(base + 2))) return base;
 	}
 	throw new Error("no free port range found");
