@@ -192,3 +192,21 @@ void lobby_hash_drain(struct lobby_hash *h,
     }
     h->count = 0;
 }
+
+int lobby_hash_each(const struct lobby_hash *h,
+                    int (*fn)(const struct lobby_hnode *node, void *arg),
+                    void *arg)
+{
+    const struct lobby_hnode *n;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < h->n_buckets; i++) {
+        for (n = h->buckets[i]; n != NULL; n = n->next) {
+            rc = fn(n, arg);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}

@@ -71,4 +71,12 @@ void lobby_hash_drain(struct lobby_hash *h,
                       void (*fn)(struct lobby_hnode *node, void *arg),
                       void *arg);
 
+/*
+ * Call 'fn' on every element of 'h', in no particular order, until it
+ * returns nonzero; returns that value, or 0. 'fn' must not change 'h'.
+ */
+int lobby_hash_each(const struct lobby_hash *h,
+                    int (*fn)(const struct lobby_hnode *node, void *arg),
+                    void *arg);
+
 #endif /* LOBBYD_LOBBY_HASH_H */

@@ -515,6 +515,59 @@ int lobby_on_occupant_left(struct lobby *lb, const char *room,
     return 0;
 }
 
+struct session_walk {
+    lobby_session_fn fn;
+    void *arg;
+    const struct room *room;
+};
+
+static int walk_owner(const struct lobby_hnode *n, void *arg)
+{
+    const struct session_walk *sw = arg;
+    const struct room_owner *o = LOBBY_HASH_ENTRY(n, struct room_owner, by_jid);
+
+    return sw->fn(sw->arg, sw->room->jid, NULL, o->real_jid);
+}
+
+static int walk_admission(const struct lobby_hnode *n, void *arg)
+{
+    const struct session_walk *sw = arg;
+    const struct room_admission *a = LOBBY_HASH_ENTRY(n, struct room_admission, by_jid);
+
+    if (a->state != ROOM_ADMISSION_PRESENT || room_is_owner(sw->room, a->real_jid))
+        return 0;
+    return sw->fn(sw->arg, sw->room->jid, NULL, a->real_jid);
+}
+
+static int walk_room(const struct lobby_hnode *n, void *arg)
+{
+    struct session_walk *sw = arg;
+    const struct room *r = LOBBY_HASH_ENTRY(n, struct room, by_node);
+    const struct room_waiter *w;
+    const struct room_moderator *m;
+    int rc;
+
+    sw->room = r;
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        if ((rc = sw->fn(sw->arg, r->lobby_jid, w->nick, w->real_jid)) != 0)
+            return rc;
+    }
+    TAILQ_FOREACH(m, &r->moderators, link) {
+        if ((rc = sw->fn(sw->arg, r->lobby_jid, m->nick, m->real_jid)) != 0)
+            return rc;
+    }
+    if ((rc = lobby_hash_each(&r->owners, walk_owner, sw)) != 0)
+        return rc;
+    return lobby_hash_each(&r->admissions, walk_admission, sw);
+}
+
+int lobby_each_session(const struct lobby *lb, lobby_session_fn fn, void *arg)
+{
+    struct session_walk sw = { .fn = fn, .arg = arg };
+
+    return lobby_hash_each(&lb->rooms, walk_room, &sw);
+}
+
 uint64_t lobby_next_deadline(const struct lobby *lb)
 {
     uint64_t t = UINT64_MAX;

@@ -288,6 +288,20 @@ int lobby_on_occupant_left(struct lobby *lb, const char *room,
                            struct lobby_actions *out);
 
 /*
+ * Every session lobbyd believes present: each waiter and moderator
+ * occupant of a lobby room ('room' the lobby room, 'nick' its nick), and
+ * each owner or admitted session inside a main room ('room' the main
+ * room, 'nick' NULL). After a (re)connect the daemon asks the bridge which
+ * are still there and reports the others with lobby_on_leave() or
+ * lobby_on_occupant_left(): their leave may have happened while the
+ * stream was down. 'fn' must not change 'lb'; a nonzero return stops the
+ * walk and is returned. Cannot fail otherwise.
+ */
+typedef int (*lobby_session_fn)(void *arg, const char *room, const char *nick,
+                                const char *real_jid);
+int lobby_each_session(const struct lobby *lb, lobby_session_fn fn, void *arg);
+
+/*
  * The earliest monotonic time at which lobby_expire() has work, or
  * UINT64_MAX for none. Cannot fail.
  */

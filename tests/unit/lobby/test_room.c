@@ -444,6 +444,62 @@ static void test_lobby_chat(void **state)
     lobby_free(lb);
 }
 
+struct seen {
+    char text[1024];
+    int stop_after;                    /* stop the walk after this many, or 0 */
+    int n;
+};
+
+static int collect(void *arg, const char *room, const char *nick, const char *real_jid)
+{
+    struct seen *s = arg;
+    size_t used = strlen(s->text);
+
+    snprintf(s->text + used, sizeof(s->text) - used, "%s%s/%s=%s", used > 0 ? " " : "", room,
+             nick != NULL ? nick : "-", real_jid);
+    s->n++;
+    return s->stop_after != 0 && s->n >= s->stop_after ? 7 : 0;
+}
+
+/* What lobby_each_session() lists for the check after a reconnect: lobby
+ * occupants by nick, main-room sessions once each (an owner is also
+ * admitted), nothing that left, nothing only approved or in a window. */
+static void test_each_session(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "Someone" };
+    struct seen seen = {0};
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_each_session(lb, collect, &seen), 0);
+    assert_string_equal(seen.text, "");
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    k.nick = "mod1", k.real_jid = OWNER;
+    assert_int_equal(lobby_on_knock(lb, &k, 1, &a), 0);
+    k.nick = "aaaa", k.real_jid = GUEST;
+    assert_int_equal(lobby_on_knock(lb, &k, 2, &a), 0);
+    k.nick = "bbbb", k.real_jid = CALL1;
+    assert_int_equal(lobby_on_knock(lb, &k, 3, &a), 0);
+    assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 4, &a), 1);
+    assert_int_equal(lobby_on_leave(lb, LOBBY, CALL1, &a), 1);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL2, false, 5, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "left@meet.test/x", false, 5, &a), 0);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, "left@meet.test/x", false, 6, &a), 0);
+    lobby_actions_clear(&a);
+
+    assert_int_equal(lobby_each_session(lb, collect, &seen), 0);
+    assert_string_equal(seen.text, LOBBY "/aaaa=" GUEST " " LOBBY "/mod1=" OWNER " "
+                        ROOM "/-=" OWNER " " ROOM "/-=" CALL2);
+    memset(&seen, 0, sizeof(seen));
+    seen.stop_after = 2;
+    assert_int_equal(lobby_each_session(lb, collect, &seen), 7);
+    assert_int_equal(seen.n, 2);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_ten_thousand),
         cmocka_unit_test(test_waiter_size),
         cmocka_unit_test(test_lobby_chat),
+        cmocka_unit_test(test_each_session),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
