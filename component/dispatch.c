@@ -367,6 +367,83 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
     return 0;
 }
 
+int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out)
+{
+    struct dispatch *d = arg;
+    const char *slash = strchr(ses->in, '/');
+    char room[DISPATCH_NODE_MAX];
+    int rc;
+
+    lobby_actions_clear(&d->actions);
+    *out = &d->actions;
+    if (slash == NULL) {
+        rc = lobby_on_occupant_left(d->lobby, ses->in, ses->jid, false, monotonic_ms(),
+                                    &d->actions);
+        if (rc == -1)
+            return lobby_failed("a missed main-room leave", errno);
+        log_info("lobby: room=%s left=%s while lobbyd was away (the bridge no longer sees it "
+                 "there)", ses->in, ses->jid);
+        return 0;
+    }
+    if ((size_t)(slash - ses->in) >= sizeof(room))
+        return 0;
+    memcpy(room, ses->in, (size_t)(slash - ses->in));
+    room[slash - ses->in] = '\0';
+    rc = lobby_on_leave(d->lobby, room, ses->jid, &d->actions);
+    if (rc == -1)
+        return lobby_failed("a missed lobby-room leave", errno);
+    if (rc == 1)
+        log_info("lobby: room=%s left=%s while lobbyd was away (its session no longer "
+                 "has presence there)", room, ses->jid);
+    return 0;
+}
+
+struct session_list {
+    struct bridge_session *v;
+    size_t n, cap;
+};
+
+static int add_session(void *arg, const char *room, const char *nick, const char *real_jid)
+{
+    struct session_list *l = arg;
+    char *in;
+    size_t len;
+
+    if (l->n == l->cap) {
+        l->cap = l->cap == 0 ? 64 : l->cap * 2;
+        l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+    }
+    if (nick == NULL) {
+        in = xstrdup(room);
+    } else {
+        len = strlen(room) + 1 + strlen(nick) + 1;
+        in = xcalloc(1, len);
+        snprintf(in, len, "%s/%s", room, nick);
+    }
+    l->v[l->n].jid = xstrdup(real_jid);
+    l->v[l->n].in = in;
+    l->n++;
+    return 0;
+}
+
+size_t dispatch_sessions(const struct dispatch *d, struct bridge_session **out)
+{
+    struct session_list l = {0};
+
+    (void)lobby_each_session(d->lobby, add_session, &l);
+    *out = l.v;
+    return l.n;
+}
+
+void dispatch_sessions_free(struct bridge_session *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)v[i].jid);
+        free((char *)v[i].in);
+    }
+    free(v);
+}
+
 unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
 {
     uint64_t deadline = lobby_next_deadline(d->lobby);

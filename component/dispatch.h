@@ -29,6 +29,16 @@ int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lob
 /* stream_handlers.on_muc: a client request to a lobby room. */
 int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out);
 
+/* stream_handlers.on_gone: a session the bridge no longer sees where
+ * lobbyd believed it: handled as the leave lobbyd missed. */
+int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out);
+
+/* The sessions lobbyd believes present, to ask the bridge about after a
+ * (re)connect. Returns how many are in '*out' (NULL when none), which the
+ * caller frees with dispatch_sessions_free(). Cannot fail. */
+size_t dispatch_sessions(const struct dispatch *d, struct bridge_session **out);
+void dispatch_sessions_free(struct bridge_session *v, size_t n);
+
 /* Milliseconds (monotonic) until the lobby has timed work, capped at
  * 'max_ms'. Cannot fail. */
 unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms);

@@ -106,6 +106,20 @@ static int check_config(struct config *cfg)
     return 0;
 }
 
+/* After each (re)connect: leaves that happened while the stream was down
+ * never reached lobbyd, so ask the bridge who is still there. */
+static void ask_who_is_present(struct stream *s, const struct dispatch *d)
+{
+    struct bridge_session *v;
+    size_t n = dispatch_sessions(d, &v);
+
+    if (n > 0) {
+        log_info("stream: asking the bridge which of %zu sessions are still present", n);
+        stream_ask_present(s, v, n);
+    }
+    dispatch_sessions_free(v, n);
+}
+
 static int run(struct config *cfg)
 {
     struct stream_params sp;
@@ -140,6 +154,7 @@ static int run(struct config *cfg)
     sh.on_join = dispatch_on_join;
     sh.on_event = dispatch_on_event;
     sh.on_muc = dispatch_on_muc;
+    sh.on_gone = dispatch_on_gone;
     s = stream_new(&sp, &sh);
     if (s == NULL)
         goto out;
@@ -153,6 +168,8 @@ static int run(struct config *cfg)
                       "to apply configuration changes");
         }
         stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
+        if (stream_take_connect(s))
+            ask_who_is_present(s, d);
         stream_send_effects(s, dispatch_expire(d));
     }
     log_info("lobbyd: shutting down");

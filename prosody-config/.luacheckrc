@@ -24,6 +24,8 @@ local module_api = {
 
 -- The module API Prosody hands every module; modules may read it, never replace it. Libraries
 -- loaded with module:require run in their module's environment and see the same API.
+-- 'prosody' is Prosody's global table (full_sessions and the like).
+module_api.prosody = { fields = { full_sessions = { other_fields = true } } };
 files["**/mod_*.lua"] = { read_globals = module_api };
 files["**/*.lib.lua"] = { read_globals = module_api };
 

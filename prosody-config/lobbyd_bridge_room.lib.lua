@@ -347,4 +347,36 @@ module:hook("iq-set/host/"..xmlns_bridge..":notify", function (event)
 	return true;
 end);
 
+-- §4 who is still present: after each (re)connect lobbyd lists the sessions it believes are in
+-- its lobby rooms or in main rooms, since leaves that happened while it was away never reached
+-- it. For a main room the answer is whether the room has an occupant with that real JID; for a
+-- lobby room, whether that client session still exists and has not withdrawn its presence from
+-- that occupant JID (Prosody tracks the directed presence each session sends). lobbyd decides
+-- what to do with the answer.
+module:hook("iq-get/host/"..xmlns_bridge..":present", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.from ~= options() then
+		origin.send(st.error_reply(stanza, "auth", "forbidden"));
+		return true;
+	end
+	local full_sessions = prosody.full_sessions;
+	local reply = st.reply(stanza):tag("present", { xmlns = xmlns_bridge });
+	for item in stanza.tags[1]:childtags("session") do
+		local real, where = item.attr.jid, item.attr["in"];
+		if real and where then
+			local here;
+			if jid.host(where) == module.host then
+				local room = muc.get_room_from_jid(jid.bare(where));
+				here = room and room:get_occupant_by_real_jid(real) ~= nil;
+			else
+				local session = full_sessions[real];
+				here = session and session.directed and session.directed[where];
+			end
+			reply:tag("session", { jid = real, ["in"] = where, present = here and "true" or "false" }):up();
+		end
+	end
+	origin.send(reply);
+	return true;
+end);
+
 end

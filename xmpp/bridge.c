@@ -403,3 +403,49 @@ xmpp_stanza_t *bridge_empty_reply(xmpp_stanza_t *req, const char *from)
 {
     return result_for(req, from);
 }
+
+xmpp_stanza_t *bridge_present_request(xmpp_ctx_t *ctx, const char *from, const char *to,
+                                      const char *id, const struct bridge_session *v, size_t n)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", id);
+    xmpp_stanza_t *el, *item;
+
+    if (iq == NULL)
+        fatalx("out of memory building a presence check");
+    xmpp_stanza_set_from(iq, from);
+    xmpp_stanza_set_to(iq, to);
+    el = stanza_add(iq, "present", BRIDGE_NS, NULL);
+    for (size_t i = 0; i < n; i++) {
+        item = stanza_add(el, "session", NULL, NULL);
+        xmpp_stanza_set_attribute(item, "jid", v[i].jid);
+        xmpp_stanza_set_attribute(item, "in", v[i].in);
+    }
+    return iq;
+}
+
+int bridge_parse_present(xmpp_stanza_t *el, int (*gone)(void *arg, const struct bridge_session *),
+                         void *arg, char *why)
+{
+    struct bridge_session ses;
+    const char *name, *present;
+    int n = 0;
+
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(el); c != NULL; c = xmpp_stanza_get_next(c)) {
+        name = xmpp_stanza_get_name(c);
+        if (!xmpp_stanza_is_tag(c) || name == NULL || strcmp(name, "session") != 0)
+            continue;
+        ses.jid = xmpp_stanza_get_attribute(c, "jid");
+        ses.in = xmpp_stanza_get_attribute(c, "in");
+        present = xmpp_stanza_get_attribute(c, "present");
+        if (ses.jid == NULL || ses.in == NULL || present == NULL ||
+            (strcmp(present, "true") != 0 && strcmp(present, "false") != 0)) {
+            snprintf(why, BRIDGE_WHY_MAX, "<session/> %d needs jid, in and present='true|false'",
+                     n + 1);
+            return -1;
+        }
+        n++;
+        if (strcmp(present, "false") == 0 && gone(arg, &ses) != 0)
+            break;
+    }
+    return n;
+}

@@ -125,4 +125,32 @@ xmpp_stanza_t *bridge_admitted_reply(xmpp_stanza_t *req, const char *from,
 /* An empty result for 'req'. Returns a new stanza. Cannot fail. */
 xmpp_stanza_t *bridge_empty_reply(xmpp_stanza_t *req, const char *from);
 
+/*
+ * §4 sessions lobbyd believes present, asked about after every (re)connect
+ * (leaves that happened while the stream was down never reached lobbyd).
+ * 'in' is a lobby-room occupant JID (room@lobby/nick) or a main room's
+ * bare JID.
+ */
+struct bridge_session {
+    const char *jid;            /* full real JID */
+    const char *in;
+};
+
+#define BRIDGE_PRESENT_BATCH 256      /* sessions per <present/> request */
+
+/* The request: an IQ get from 'from' to 'to' with id 'id', asking about
+ * 'v[0..n)'. Returns a new stanza the caller releases. Cannot fail. */
+xmpp_stanza_t *bridge_present_request(xmpp_ctx_t *ctx, const char *from, const char *to,
+                                      const char *id, const struct bridge_session *v, size_t n);
+
+/*
+ * Read the answer's <present/>: 'gone' is called for each session the
+ * bridge reports absent (strings borrowed from 'el' for the call); a
+ * nonzero return stops the walk. Returns the number of sessions the answer
+ * lists, or -1 with a reason in 'why' when it is malformed (sessions
+ * before the malformed one have been reported).
+ */
+int bridge_parse_present(xmpp_stanza_t *el, int (*gone)(void *arg, const struct bridge_session *),
+                         void *arg, char *why);
+
 #endif

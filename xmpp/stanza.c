@@ -101,3 +101,17 @@ int stanza_text_copy(xmpp_stanza_t *st, char *out, size_t outsz)
     xmpp_free(xmpp_stanza_get_context(st), t);
     return (int)len;
 }
+
+const char *stanza_error_condition(xmpp_stanza_t *st)
+{
+    xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error");
+    const char *name;
+
+    for (xmpp_stanza_t *c = err != NULL ? xmpp_stanza_get_children(err) : NULL; c != NULL;
+         c = xmpp_stanza_get_next(c)) {
+        name = xmpp_stanza_get_name(c);
+        if (xmpp_stanza_is_tag(c) && name != NULL && strcmp(name, "text") != 0)
+            return name;
+    }
+    return "no condition";
+}

@@ -32,4 +32,8 @@ xmpp_stanza_t *stanza_error_reply(xmpp_stanza_t *req, const char *from, const ch
  * empty string). */
 int stanza_text_copy(xmpp_stanza_t *st, char *out, size_t outsz);
 
+/* The defined condition of an error stanza (e.g. "service-unavailable"),
+ * or "no condition". The string lives as long as 'st'. Cannot fail. */
+const char *stanza_error_condition(xmpp_stanza_t *st);
+
 #endif

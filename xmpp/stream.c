@@ -49,7 +49,10 @@ struct stream {
     uint64_t next_attempt_ms;
     unsigned backoff_ms;
     uint64_t next_id;           /* ids of the IQs we send */
+    bool fresh;                 /* connected since stream_take_connect() */
 };
+
+#define PRESENT_ID "lobbyd-p-"  /* ids of <present/> checks */
 
 static uint64_t now_ms(void)
 {
@@ -135,6 +138,7 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         s->failing = false;
         s->backoff_ms = 0;
         s->stats.connects++;
+        s->fresh = true;
         log_info("stream: connected to %s:%u as %s", s->p.host, s->p.port, s->p.jid);
         return;
     }
@@ -365,13 +369,63 @@ static int on_message(xmpp_conn_t *conn, xmpp_stanza_t *msg, void *arg)
     return 1;
 }
 
+struct gone_walk {
+    struct stream *s;
+    int n;
+};
+
+static int report_gone(void *arg, const struct bridge_session *ses)
+{
+    struct gone_walk *g = arg;
+    const struct lobby_actions *effects = NULL;
+
+    g->n++;
+    if (g->s->h.on_gone(g->s->h.arg, ses, &effects) == 0 && effects != NULL)
+        stream_send_effects(g->s, effects);
+    return 0;
+}
+
+/* The bridge's answer to a <present/> check (§4). */
+static void handle_present_answer(struct stream *s, xmpp_stanza_t *iq, const char *type)
+{
+    struct gone_walk g = { .s = s, .n = 0 };
+    char why[BRIDGE_WHY_MAX];
+    const char *from = xmpp_stanza_get_from(iq);
+    xmpp_stanza_t *el;
+    int n;
+
+    if (from == NULL || strcmp(from, s->p.bridge_from) != 0)
+        return;
+    if (strcmp(type, "error") == 0) {
+        log_warnx("bridge: refused the check of who is still present (%s); sessions that "
+                  "left while lobbyd was away stay listed: is prosody-config as new as lobbyd?",
+                  stanza_error_condition(iq));
+        return;
+    }
+    el = stanza_child(iq, "present", BRIDGE_NS);
+    n = el != NULL ? bridge_parse_present(el, report_gone, &g, why) : -1;
+    if (el == NULL)
+        snprintf(why, sizeof(why), "no <present/> in the answer");
+    if (n == -1)
+        log_warnx("bridge: malformed answer to the check of who is still present: %s", why);
+    else
+        log_info("stream: checked %d sessions with the bridge: %d gone while lobbyd was away",
+                 n, g.n);
+}
+
 static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
 {
     struct stream *s = arg;
     const char *type = xmpp_stanza_get_type(iq);
+    const char *id = xmpp_stanza_get_id(iq);
     xmpp_stanza_t *child;
 
     (void)conn;
+    if (type != NULL && (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) &&
+        id != NULL && strncmp(id, PRESENT_ID, strlen(PRESENT_ID)) == 0) {
+        handle_present_answer(s, iq, type);
+        return 1;
+    }
     if (type == NULL || strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
         return 1;
     child = stanza_child(iq, "join", BRIDGE_NS);
@@ -473,6 +527,26 @@ void stream_run_once(struct stream *s, unsigned timeout_ms)
             timeout_ms = (unsigned)(s->next_attempt_ms - now);
     }
     xmpp_run_once(s->ctx, timeout_ms);
+}
+
+bool stream_take_connect(struct stream *s)
+{
+    bool fresh = s->fresh && s->connected;
+
+    s->fresh = false;
+    return fresh;
+}
+
+void stream_ask_present(struct stream *s, const struct bridge_session *v, size_t n)
+{
+    char id[32];
+    size_t k;
+
+    for (size_t i = 0; i < n && s->connected; i += k) {
+        k = n - i < BRIDGE_PRESENT_BATCH ? n - i : BRIDGE_PRESENT_BATCH;
+        snprintf(id, sizeof(id), PRESENT_ID "%llu", (unsigned long long)++s->next_id);
+        send_release(s, bridge_present_request(s->ctx, s->p.jid, s->p.bridge_from, id, v + i, k));
+    }
 }
 
 bool stream_is_connected(const struct stream *s)

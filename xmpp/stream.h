@@ -41,6 +41,10 @@ struct stream_handlers {
     int (*on_event)(void *arg, const struct bridge_event *ev, const struct lobby_actions **out);
     /* A client request to a lobby room. Same contract as on_event. */
     int (*on_muc)(void *arg, const struct muc_request *rq, const struct lobby_actions **out);
+    /* The bridge says 'ses' is no longer where lobbyd believed (a leave
+     * missed while the stream was down; stream_ask_present()). Same
+     * contract as on_event. */
+    int (*on_gone)(void *arg, const struct bridge_session *ses, const struct lobby_actions **out);
 };
 
 struct stream_stats {
@@ -68,6 +72,15 @@ void stream_free(struct stream *s);
  * stream: it schedules the next attempt and logs why.
  */
 void stream_run_once(struct stream *s, unsigned timeout_ms);
+
+/* True once after each completed handshake: the caller then asks the
+ * bridge about the sessions it believes present. Cannot fail. */
+bool stream_take_connect(struct stream *s);
+
+/* Ask the bridge which of 'v[0..n)' are still present (§4, in batches);
+ * its answers come back through on_gone. Nothing is sent while the stream
+ * is down. Cannot fail. */
+void stream_ask_present(struct stream *s, const struct bridge_session *v, size_t n);
 
 /* True while the handshake has completed and the stream is up. */
 bool stream_is_connected(const struct stream *s);

@@ -14,6 +14,13 @@
 #include "xmpp/bridge.h"
 #include "xmpp/stanza.h"
 
+static int count_gone(void *arg, const struct bridge_session *ses)
+{
+    (void)arg;
+    /* Both strings must be readable. */
+    return strlen(ses->jid) + strlen(ses->in) == 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             el = st;
         if (el != NULL && bridge_parse_event(el, &ev, why) == 0)
             bridge_event_clear(&ev);
+        if (el != NULL && strcmp(xmpp_stanza_get_name(el), "present") == 0)
+            (void)bridge_parse_present(el, count_gone, NULL, why);
     }
     if (join != NULL && bridge_parse_join(join, &j, why) == 0) {
         struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick,

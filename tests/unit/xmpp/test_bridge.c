@@ -344,6 +344,74 @@ static void test_render_table(void **state)
     assert_int_equal(live_blocks, baseline_blocks);
 }
 
+struct gone_log {
+    char text[512];
+    int stop_after;
+    int n;
+};
+
+static int log_gone(void *arg, const struct bridge_session *ses)
+{
+    struct gone_log *g = arg;
+    size_t used = strlen(g->text);
+
+    snprintf(g->text + used, sizeof(g->text) - used, "%s%s@%s", used > 0 ? " " : "", ses->jid,
+             ses->in);
+    return g->stop_after != 0 && ++g->n >= g->stop_after;
+}
+
+/* §4: the <present/> check, both ways. */
+static void test_present(void **state)
+{
+    const struct bridge_session v[] = {
+        { "g@meet.test/web", "r@lobby.meet.test/ab12" },
+        { "o@meet.test/x&y", "r@conference.meet.test" },
+    };
+    xmpp_stanza_t *iq = bridge_present_request(ctx, "lobby.meet.test", "conference.meet.test",
+                                               "lobbyd-p-1", v, 2);
+    xmpp_stanza_t *el = xmpp_stanza_get_child_by_ns(iq, BRIDGE_NS), *answer;
+    char why[BRIDGE_WHY_MAX], *text;
+    size_t len;
+    struct gone_log g;
+
+    (void)state;
+    assert_string_equal(xmpp_stanza_get_type(iq), "get");
+    assert_string_equal(xmpp_stanza_get_to(iq), "conference.meet.test");
+    assert_string_equal(xmpp_stanza_get_name(el), "present");
+    assert_int_equal(xmpp_stanza_to_text(iq, &text, &len), XMPP_EOK);
+    assert_non_null(strstr(text, "in=\"r@lobby.meet.test/ab12\""));
+    assert_non_null(strstr(text, "jid=\"o@meet.test/x&amp;y\""));
+    xmpp_free(ctx, text);
+    xmpp_stanza_release(iq);
+
+    answer = parse("<present xmlns='" BRIDGE_NS "'>"
+                   "<session jid='g@meet.test/web' in='r@lobby.meet.test/ab12' present='false'/>"
+                   "<other/>"
+                   "<session jid='o@meet.test/x' in='r@conference.meet.test' present='true'/>"
+                   "<session jid='k@meet.test/z' in='r@conference.meet.test' present='false'/>"
+                   "</present>");
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(bridge_parse_present(answer, log_gone, &g, why), 3);
+    assert_string_equal(g.text, "g@meet.test/web@r@lobby.meet.test/ab12 "
+                                "k@meet.test/z@r@conference.meet.test");
+    memset(&g, 0, sizeof(g));
+    g.stop_after = 1;
+    assert_int_equal(bridge_parse_present(answer, log_gone, &g, why), 1);
+    xmpp_stanza_release(answer);
+
+    answer = parse("<present xmlns='" BRIDGE_NS "'>"
+                   "<session jid='g@meet.test/web' in='r@lobby.meet.test/ab12' present='no'/>"
+                   "</present>");
+    memset(&g, 0, sizeof(g));
+    assert_int_equal(bridge_parse_present(answer, log_gone, &g, why), -1);
+    assert_non_null(strstr(why, "present='true|false'"));
+    assert_string_equal(g.text, "");
+    xmpp_stanza_release(answer);
+    answer = parse("<present xmlns='" BRIDGE_NS "'><session in='x' present='false'/></present>");
+    assert_int_equal(bridge_parse_present(answer, log_gone, &g, why), -1);
+    xmpp_stanza_release(answer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +420,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_oversized_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_present, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
