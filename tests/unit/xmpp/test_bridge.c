@@ -44,33 +44,25 @@ static void *count_realloc(void *p, size_t size, void *userdata)
 
 static const xmpp_mem_t counting_mem = {count_alloc, count_free, count_realloc, NULL};
 
-static xmpp_ctx_t *ctx;
+#include "tests/unit/xmpp/xmpp_fixture.h"
+
 static long baseline_blocks;
 
 static int setup(void **state)
 {
+    int rc;
+
     (void)state;
-    xmpp_initialize();
     live_blocks = 0;
-    ctx = xmpp_ctx_new(&counting_mem, NULL);
+    rc = context_up(&counting_mem);
     baseline_blocks = live_blocks;
-    return ctx == NULL ? -1 : 0;
+    return rc;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    return 0;
-}
-
-static xmpp_stanza_t *parse(const char *xml)
-{
-    xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, xml);
-
-    assert_non_null(st);
-    return st;
+    return context_down();
 }
 
 #define J_OPEN "<join xmlns='urn:lobbyd:bridge:0' "

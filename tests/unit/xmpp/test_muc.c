@@ -16,30 +16,18 @@
 
 #include "xmpp/muc.h"
 
-static xmpp_ctx_t *ctx;
+#include "tests/unit/xmpp/xmpp_fixture.h"
 
 static int setup(void **state)
 {
     (void)state;
-    xmpp_initialize();
-    ctx = xmpp_ctx_new(NULL, NULL);
-    return ctx == NULL ? -1 : 0;
+    return context_up(NULL);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    return 0;
-}
-
-static xmpp_stanza_t *parse(const char *xml)
-{
-    xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx, xml);
-
-    assert_non_null(st);
-    return st;
+    return context_down();
 }
 
 struct presence_case {
