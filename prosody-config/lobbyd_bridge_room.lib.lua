@@ -347,7 +347,7 @@ module:hook("iq-set/host/"..xmlns_bridge..":notify", function (event)
 	return true;
 end);
 
--- §4 who is still present: after each (re)connect lobbyd lists the sessions it believes are in
+-- §3.2 who is still present: after each (re)connect lobbyd lists the sessions it believes are in
 -- its lobby rooms or in main rooms, since leaves that happened while it was away never reached
 -- it. For a main room the answer is whether the room has an occupant with that real JID; for a
 -- lobby room, whether that client session still exists and has not withdrawn its presence from

@@ -126,7 +126,7 @@ xmpp_stanza_t *bridge_admitted_reply(xmpp_stanza_t *req, const char *from,
 xmpp_stanza_t *bridge_empty_reply(xmpp_stanza_t *req, const char *from);
 
 /*
- * §4 sessions lobbyd believes present, asked about after every (re)connect
+ * §3.2 sessions lobbyd believes present, asked about after every (re)connect
  * (leaves that happened while the stream was down never reached lobbyd).
  * 'in' is a lobby-room occupant JID (room@lobby/nick) or a main room's
  * bare JID.

@@ -385,7 +385,7 @@ static int report_gone(void *arg, const struct bridge_session *ses)
     return 0;
 }
 
-/* The bridge's answer to a <present/> check (§4). */
+/* The bridge's answer to a <present/> check (§3.2). */
 static void handle_present_answer(struct stream *s, xmpp_stanza_t *iq, const char *type)
 {
     struct gone_walk g = { .s = s, .n = 0 };

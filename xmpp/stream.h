@@ -77,7 +77,7 @@ void stream_run_once(struct stream *s, unsigned timeout_ms);
  * bridge about the sessions it believes present. Cannot fail. */
 bool stream_take_connect(struct stream *s);
 
-/* Ask the bridge which of 'v[0..n)' are still present (§4, in batches);
+/* Ask the bridge which of 'v[0..n)' are still present (§3.2, in batches);
  * its answers come back through on_gone. Nothing is sent while the stream
  * is down. Cannot fail. */
 void stream_ask_present(struct stream *s, const struct bridge_session *v, size_t n);
