@@ -302,6 +302,24 @@ typedef int (*lobby_session_fn)(void *arg, const char *room, const char *nick,
 int lobby_each_session(const struct lobby *lb, lobby_session_fn fn, void *arg);
 
 /*
+ * Keeping the state across a restart of lobbyd (lobby/snapshot.c has the
+ * format). lobby_save() writes rooms with their lobby switch, waiters,
+ * lobby-room moderators, owners present, admissions and deny cooldowns as
+ * text; times become wall-clock ms, 'wall_ms' being the wall clock at
+ * 'now_ms'. Returns 0 with '*text' ('*len' bytes and a NUL; the caller
+ * frees it), or -1 with errno ENOMEM.
+ *
+ * lobby_restore() reads such text into 'lb', which must hold nothing yet.
+ * Admissions and cooldowns that ended in between are dropped. Returns 0,
+ * or -1 with a reason in 'why' (line number and what is wrong); 'lb' may
+ * then hold part of the state and should be freed.
+ */
+int lobby_save(const struct lobby *lb, uint64_t now_ms, int64_t wall_ms, char **text,
+               size_t *len);
+int lobby_restore(struct lobby *lb, const char *text, size_t len, uint64_t now_ms,
+                  int64_t wall_ms, char *why, size_t why_size);
+
+/*
  * The earliest monotonic time at which lobby_expire() has work, or
  * UINT64_MAX for none. Cannot fail.
  */

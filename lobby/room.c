@@ -45,6 +45,74 @@ void room_timers_init(struct room_timers *t)
     TAILQ_INIT(&t->cooldowns);
 }
 
+static int by_admission_deadline(const void *a, const void *b)
+{
+    uint64_t x = (*(struct room_admission *const *)a)->deadline_ms;
+    uint64_t y = (*(struct room_admission *const *)b)->deadline_ms;
+
+    return (x > y) - (x < y);
+}
+
+static int by_cooldown_deadline(const void *a, const void *b)
+{
+    uint64_t x = (*(struct room_cooldown *const *)a)->deadline_ms;
+    uint64_t y = (*(struct room_cooldown *const *)b)->deadline_ms;
+
+    return (x > y) - (x < y);
+}
+
+/* Sort one admission list by deadline (qsort is not stable: ties may
+ * swap, which no deadline check can tell). */
+static int sort_admissions(struct room_admission_list *list)
+{
+    struct room_admission *a, **v;
+    size_t n = 0, i;
+
+    TAILQ_FOREACH(a, list, timer)
+        n++;
+    if (n < 2)
+        return 0;
+    v = calloc(n, sizeof(*v));
+    if (v == NULL)
+        return -1;
+    i = 0;
+    while ((a = TAILQ_FIRST(list)) != NULL) {
+        TAILQ_REMOVE(list, a, timer);
+        v[i++] = a;
+    }
+    qsort(v, n, sizeof(*v), by_admission_deadline);
+    for (i = 0; i < n; i++)
+        TAILQ_INSERT_TAIL(list, v[i], timer);
+    free(v);
+    return 0;
+}
+
+int room_timers_sort(struct room_timers *t)
+{
+    struct room_cooldown *c, **v;
+    size_t n = 0, i;
+
+    if (sort_admissions(&t->approved) != 0 || sort_admissions(&t->left) != 0)
+        return -1;
+    TAILQ_FOREACH(c, &t->cooldowns, timer)
+        n++;
+    if (n < 2)
+        return 0;
+    v = calloc(n, sizeof(*v));
+    if (v == NULL)
+        return -1;
+    i = 0;
+    while ((c = TAILQ_FIRST(&t->cooldowns)) != NULL) {
+        TAILQ_REMOVE(&t->cooldowns, c, timer);
+        v[i++] = c;
+    }
+    qsort(v, n, sizeof(*v), by_cooldown_deadline);
+    for (i = 0; i < n; i++)
+        TAILQ_INSERT_TAIL(&t->cooldowns, v[i], timer);
+    free(v);
+    return 0;
+}
+
 static int room_tables_init(struct room *r, const uint8_t seed[16])
 {
     if (lobby_hash_init(&r->waiters_by_nick, seed) != 0 ||

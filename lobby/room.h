@@ -111,6 +111,13 @@ struct room {
 void room_timers_init(struct room_timers *t);
 
 /*
+ * Put each timer list in deadline order again, after entries were added
+ * out of order (a restore). Returns 0, or -1 on allocation failure with
+ * the lists intact but possibly unsorted.
+ */
+int room_timers_sort(struct room_timers *t);
+
+/*
  * A new, empty room for main-room JID 'jid' (bare, with a node) whose
  * lobby room is node@'lobby_domain'. 'timers' is borrowed and must
  * outlive the room. Returns NULL on allocation failure or a malformed

@@ -1,0 +1,529 @@
+/*
+ * snapshot.c: the lobby's state as text, so that it survives a restart of
+ * lobbyd (lobby_save, lobby_restore in lobby.h). No I/O: the daemon writes
+ * and reads the file.
+ *
+ * One record a line, fields separated by one space; a field is
+ * percent-encoded (bytes up to space, DEL and '%' as %XX), "-" stands for
+ * no value and a literal "-" is written %2D. Every record after a "room"
+ * line belongs to that room:
+ *
+ *   lobbyd-state 1
+ *   room <main room JID> <lobby on: 0|1>
+ *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
+ *   moderator <nick> <real JID>
+ *   owner <real JID>
+ *   admission <real JID> <session> approved|present|left <since, wall ms> <ends, wall ms|->
+ *   cooldown <real JID> <denied, wall ms> <ends, wall ms>
+ *   end
+ *
+ * Times are wall-clock milliseconds, converted from and to the monotonic
+ * clock the lobby runs on with the caller's pair (now_ms, wall_ms). What
+ * ended while lobbyd was down is not restored. Admissions not yet confirmed
+ * by Prosody (PENDING) are not saved: they are not admissions yet.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lobby/lobby.h"
+#include "lobby/lobby_internal.h"
+#include "lobby/room.h"
+
+#define MAGIC "lobbyd-state 1"
+#define MAX_FIELDS 8
+
+/* ---- writing ---- */
+
+struct out {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void put_bytes(struct out *o, const char *s, size_t n)
+{
+    char *p;
+    size_t cap;
+
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        cap = o->cap == 0 ? 4096 : o->cap;
+        while (o->len + n + 1 > cap)
+            cap *= 2;
+        p = realloc(o->p, cap);
+        if (p == NULL) {
+            o->failed = true;
+            return;
+        }
+        o->p = p;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+/* ' ' and the field, encoded; NULL as "-". */
+static void put_field(struct out *o, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char esc[3] = {'%', 0, 0};
+
+    put_bytes(o, " ", 1);
+    if (s == NULL || s[0] == '\0') {
+        put_bytes(o, "-", 1);
+        return;
+    }
+    if (strcmp(s, "-") == 0) {
+        put_bytes(o, "%2D", 3);
+        return;
+    }
+    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+        if (*c <= ' ' || *c == 0x7f || *c == '%') {
+            esc[1] = hex[*c >> 4];
+            esc[2] = hex[*c & 15];
+            put_bytes(o, esc, 3);
+        } else {
+            put_bytes(o, (const char *)c, 1);
+        }
+    }
+}
+
+static void put_int(struct out *o, int64_t v)
+{
+    char buf[32];
+
+    put_bytes(o, buf, (size_t)snprintf(buf, sizeof(buf), " %" PRId64, v));
+}
+
+static void put_end(struct out *o)
+{
+    put_bytes(o, "\n", 1);
+}
+
+struct clock {
+    uint64_t now_ms;
+    int64_t wall_ms;
+};
+
+static int64_t wall_of(const struct clock *c, uint64_t t_ms)
+{
+    return c->wall_ms + ((int64_t)t_ms - (int64_t)c->now_ms);
+}
+
+struct save_walk {
+    struct out *o;
+    const struct clock *clock;
+};
+
+static int save_owner(const struct lobby_hnode *n, void *arg)
+{
+    struct save_walk *sw = arg;
+
+    put_bytes(sw->o, "owner", 5);
+    put_field(sw->o, LOBBY_HASH_ENTRY(n, struct room_owner, by_jid)->real_jid);
+    put_end(sw->o);
+    return 0;
+}
+
+static const char *const admission_states[] = {
+    [ROOM_ADMISSION_APPROVED] = "approved",
+    [ROOM_ADMISSION_PRESENT] = "present",
+    [ROOM_ADMISSION_LEFT] = "left",
+    [ROOM_ADMISSION_PENDING] = NULL,
+};
+
+static int save_admission(const struct lobby_hnode *n, void *arg)
+{
+    struct save_walk *sw = arg;
+    const struct room_admission *a = LOBBY_HASH_ENTRY(n, struct room_admission, by_jid);
+
+    if (a->state == ROOM_ADMISSION_PENDING)
+        return 0;
+    put_bytes(sw->o, "admission", 9);
+    put_field(sw->o, a->real_jid);
+    put_field(sw->o, a->session);
+    put_field(sw->o, admission_states[a->state]);
+    put_int(sw->o, wall_of(sw->clock, a->since_ms));
+    if (a->state == ROOM_ADMISSION_PRESENT)
+        put_field(sw->o, NULL);
+    else
+        put_int(sw->o, wall_of(sw->clock, a->deadline_ms));
+    put_end(sw->o);
+    return 0;
+}
+
+static int save_cooldown(const struct lobby_hnode *n, void *arg)
+{
+    struct save_walk *sw = arg;
+    const struct room_cooldown *c = LOBBY_HASH_ENTRY(n, struct room_cooldown, by_jid);
+
+    put_bytes(sw->o, "cooldown", 8);
+    put_field(sw->o, c->real_jid);
+    put_int(sw->o, wall_of(sw->clock, c->denied_ms));
+    put_int(sw->o, wall_of(sw->clock, c->deadline_ms));
+    put_end(sw->o);
+    return 0;
+}
+
+static int save_room(const struct lobby_hnode *n, void *arg)
+{
+    struct save_walk *sw = arg;
+    const struct room *r = LOBBY_HASH_ENTRY(n, struct room, by_node);
+    const struct room_waiter *w;
+    const struct room_moderator *m;
+
+    put_bytes(sw->o, "room", 4);
+    put_field(sw->o, r->jid);
+    put_int(sw->o, r->enabled);
+    put_end(sw->o);
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        put_bytes(sw->o, "waiter", 6);
+        put_field(sw->o, w->nick);
+        put_field(sw->o, w->real_jid);
+        put_field(sw->o, w->session);
+        put_field(sw->o, w->name);
+        put_field(sw->o, w->email);
+        put_int(sw->o, wall_of(sw->clock, w->knock_ms));
+        put_int(sw->o, w->approved);
+        put_end(sw->o);
+    }
+    TAILQ_FOREACH(m, &r->moderators, link) {
+        put_bytes(sw->o, "moderator", 9);
+        put_field(sw->o, m->nick);
+        put_field(sw->o, m->real_jid);
+        put_end(sw->o);
+    }
+    (void)lobby_hash_each(&r->owners, save_owner, sw);
+    (void)lobby_hash_each(&r->admissions, save_admission, sw);
+    (void)lobby_hash_each(&r->cooldowns, save_cooldown, sw);
+    return 0;
+}
+
+int lobby_save(const struct lobby *lb, uint64_t now_ms, int64_t wall_ms, char **text,
+               size_t *len)
+{
+    struct out o = {0};
+    struct clock clock = { now_ms, wall_ms };
+    struct save_walk sw = { &o, &clock };
+
+    put_bytes(&o, MAGIC "\n", strlen(MAGIC) + 1);
+    (void)lobby_hash_each(&lb->rooms, save_room, &sw);
+    put_bytes(&o, "end\n", 4);
+    if (o.failed) {
+        free(o.p);
+        errno = ENOMEM;
+        return -1;
+    }
+    *text = o.p;
+    *len = o.len;
+    return 0;
+}
+
+/* ---- reading ---- */
+
+struct line {
+    char *field[MAX_FIELDS + 1];       /* decoded in place; NULL for "-" */
+    size_t n;
+};
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Decode 'f' in place. Returns false on a bad escape or a NUL. */
+static bool decode(char *f)
+{
+    char *w = f;
+    int hi, lo;
+
+    for (const char *r = f; *r != '\0'; r++) {
+        if (*r != '%') {
+            *w++ = *r;
+            continue;
+        }
+        hi = hexval(r[1]);
+        lo = hi < 0 ? -1 : hexval(r[2]);
+        if (lo < 0 || (hi == 0 && lo == 0))
+            return false;
+        *w++ = (char)(hi << 4 | lo);
+        r += 2;
+    }
+    *w = '\0';
+    return true;
+}
+
+/* Split the NUL-terminated 'text' line into fields. */
+static bool split(char *text, struct line *l)
+{
+    char *save = NULL, *f;
+
+    l->n = 0;
+    for (f = strtok_r(text, " ", &save); f != NULL; f = strtok_r(NULL, " ", &save)) {
+        if (l->n == MAX_FIELDS + 1)
+            return false;
+        if (strcmp(f, "-") == 0) {
+            l->field[l->n++] = NULL;
+            continue;
+        }
+        if (!decode(f))
+            return false;
+        l->field[l->n++] = f;
+    }
+    return l->n > 0 && l->field[0] != NULL;
+}
+
+static bool to_int(const char *s, int64_t *v)
+{
+    char *end;
+
+    if (s == NULL || *s == '\0')
+        return false;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static bool to_flag(const char *s, bool *v)
+{
+    if (s == NULL || (strcmp(s, "0") != 0 && strcmp(s, "1") != 0))
+        return false;
+    *v = s[0] == '1';
+    return true;
+}
+
+/* The monotonic time of wall time 'w': 0 if it lies before the monotonic
+ * clock's start. */
+static uint64_t mono_of(const struct clock *c, int64_t w)
+{
+    int64_t d = w - c->wall_ms;
+
+    if (d < 0 && (uint64_t)-d > c->now_ms)
+        return 0;
+    return (uint64_t)((int64_t)c->now_ms + d);
+}
+
+static bool fits(const char *s, size_t max)
+{
+    return s == NULL || strnlen(s, max) < max;
+}
+
+struct restore {
+    struct lobby *lb;
+    struct clock clock;
+    struct room *room;
+    const char *problem;
+};
+
+static bool restore_waiter(struct restore *rs, struct line *l)
+{
+    struct room_waiter *w;
+    int64_t knocked;
+    bool approved;
+
+    if (l->n != 8 || l->field[1] == NULL || l->field[2] == NULL ||
+        !to_int(l->field[6], &knocked) || !to_flag(l->field[7], &approved))
+        return (rs->problem = "a waiter needs nick, JID, session, name, e-mail, time, flag"), false;
+    if (!fits(l->field[1], LOBBY_NICK_MAX) || !fits(l->field[2], LOBBY_JID_MAX) ||
+        !fits(l->field[3], LOBBY_SESSION_MAX) || !fits(l->field[4], LOBBY_NAME_MAX) ||
+        !fits(l->field[5], LOBBY_EMAIL_MAX))
+        return (rs->problem = "a waiter's field is too long"), false;
+    if (rs->room->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
+        return (rs->problem = "more waiters than a lobby holds"), false;
+    if (room_waiter_by_nick(rs->room, l->field[1]) != NULL ||
+        room_waiter_by_jid(rs->room, l->field[2]) != NULL)
+        return (rs->problem = "a waiter's nick or JID appears twice"), false;
+    w = room_waiter_add(rs->room, l->field[1], l->field[2], l->field[3], l->field[4],
+                        l->field[5], mono_of(&rs->clock, knocked));
+    if (w == NULL)
+        return (rs->problem = "out of memory"), false;
+    w->approved = approved;
+    return true;
+}
+
+static bool restore_moderator(struct restore *rs, struct line *l)
+{
+    if (l->n != 3 || l->field[1] == NULL || l->field[2] == NULL)
+        return (rs->problem = "a moderator needs nick and JID"), false;
+    if (!fits(l->field[1], LOBBY_NICK_MAX) || !fits(l->field[2], LOBBY_JID_MAX))
+        return (rs->problem = "a moderator's field is too long"), false;
+    if (rs->room->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
+        return (rs->problem = "more moderators than a lobby room holds"), false;
+    if (room_moderator_by_jid(rs->room, l->field[2]) != NULL)
+        return (rs->problem = "a moderator appears twice"), false;
+    if (room_moderator_add(rs->room, l->field[1], l->field[2]) == NULL)
+        return (rs->problem = "out of memory"), false;
+    return true;
+}
+
+static bool restore_admission(struct restore *rs, struct line *l)
+{
+    enum room_admission_state state;
+    int64_t since, ends = 0;
+    uint64_t deadline = UINT64_MAX;
+
+    if (l->n != 6 || l->field[1] == NULL || l->field[3] == NULL || !to_int(l->field[4], &since))
+        return (rs->problem = "an admission needs JID, session, state, since, end"), false;
+    if (!fits(l->field[1], LOBBY_JID_MAX) || !fits(l->field[2], LOBBY_SESSION_MAX))
+        return (rs->problem = "an admission's field is too long"), false;
+    if (strcmp(l->field[3], "present") == 0)
+        state = ROOM_ADMISSION_PRESENT;
+    else if (strcmp(l->field[3], "approved") == 0)
+        state = ROOM_ADMISSION_APPROVED;
+    else if (strcmp(l->field[3], "left") == 0)
+        state = ROOM_ADMISSION_LEFT;
+    else
+        return (rs->problem = "an admission's state is not approved, present or left"), false;
+    if (state != ROOM_ADMISSION_PRESENT) {
+        if (!to_int(l->field[5], &ends))
+            return (rs->problem = "an admission that ends needs its end"), false;
+        if (ends <= rs->clock.wall_ms)
+            return true;               /* ended while lobbyd was down */
+        deadline = mono_of(&rs->clock, ends);
+    } else if (l->field[5] != NULL) {
+        return (rs->problem = "a present admission has no end"), false;
+    }
+    if (room_admission_find(rs->room, l->field[1]) != NULL)
+        return (rs->problem = "an admission appears twice"), false;
+    if (rs->room->admissions.count >= LOBBY_MAX_ADMITTED_PER_ROOM)
+        return (rs->problem = "more admissions than a room holds"), false;
+    if (room_admission_put(rs->room, l->field[1], l->field[2], state,
+                           mono_of(&rs->clock, since), deadline) != 0)
+        return (rs->problem = "out of memory"), false;
+    return true;
+}
+
+static bool restore_cooldown(struct restore *rs, struct line *l)
+{
+    int64_t denied, ends;
+
+    if (l->n != 4 || l->field[1] == NULL || !to_int(l->field[2], &denied) ||
+        !to_int(l->field[3], &ends))
+        return (rs->problem = "a cooldown needs JID, time and end"), false;
+    if (!fits(l->field[1], LOBBY_JID_MAX))
+        return (rs->problem = "a cooldown's JID is too long"), false;
+    if (ends <= rs->clock.wall_ms)
+        return true;                   /* ended while lobbyd was down */
+    if (room_cooldown_find(rs->room, l->field[1]) != NULL)
+        return (rs->problem = "a cooldown appears twice"), false;
+    if (room_cooldown_put(rs->room, l->field[1], mono_of(&rs->clock, denied),
+                          mono_of(&rs->clock, ends)) != 0)
+        return (rs->problem = "too many cooldowns, or out of memory"), false;
+    return true;
+}
+
+static bool restore_line(struct restore *rs, struct line *l)
+{
+    const char *kind = l->field[0];
+    bool on;
+
+    if (strcmp(kind, "room") == 0) {
+        if (l->n != 3 || l->field[1] == NULL || !to_flag(l->field[2], &on))
+            return (rs->problem = "a room needs its JID and 0 or 1"), false;
+        if (lobby_find_main(rs->lb, l->field[1]) != NULL)
+            return (rs->problem = "a room appears twice"), false;
+        rs->room = lobby_find_or_add(rs->lb, l->field[1]);
+        if (rs->room == NULL)
+            return (rs->problem = errno == ENOMEM ? "out of memory"
+                                                  : "a room JID lobbyd cannot keep"), false;
+        rs->room->enabled = on;
+        return true;
+    }
+    if (rs->room == NULL)
+        return (rs->problem = "a record before the first room"), false;
+    if (strcmp(kind, "waiter") == 0)
+        return restore_waiter(rs, l);
+    if (strcmp(kind, "moderator") == 0)
+        return restore_moderator(rs, l);
+    if (strcmp(kind, "owner") == 0) {
+        if (l->n != 2 || l->field[1] == NULL || !fits(l->field[1], LOBBY_JID_MAX))
+            return (rs->problem = "an owner needs a JID"), false;
+        if (room_owner_set(rs->room, l->field[1], true) != 0)
+            return (rs->problem = "too many owners, or out of memory"), false;
+        return true;
+    }
+    if (strcmp(kind, "admission") == 0)
+        return restore_admission(rs, l);
+    if (strcmp(kind, "cooldown") == 0)
+        return restore_cooldown(rs, l);
+    return (rs->problem = "an unknown record"), false;
+}
+
+int lobby_restore(struct lobby *lb, const char *text, size_t len, uint64_t now_ms,
+                  int64_t wall_ms, char *why, size_t why_size)
+{
+    struct restore rs = { .lb = lb, .clock = { now_ms, wall_ms } };
+    struct line l;
+    char *copy, *p, *nl;
+    size_t lineno = 0;
+    bool ended = false;
+    int rc = -1;
+
+    if (memchr(text, '\0', len) != NULL) {
+        snprintf(why, why_size, "the state holds a NUL byte");
+        return -1;
+    }
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (p = copy; *p != '\0' && !ended; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (nl == NULL) {
+            snprintf(why, why_size, "line %zu: the state is cut short (no \"end\")", lineno + 1);
+            goto out;
+        }
+        *nl = '\0';
+        lineno++;
+        if (lineno == 1) {
+            if (strcmp(p, MAGIC) != 0) {
+                snprintf(why, why_size, "line 1: not a lobbyd state of version 1");
+                goto out;
+            }
+            continue;
+        }
+        if (strcmp(p, "end") == 0) {
+            ended = true;
+            continue;
+        }
+        if (!split(p, &l)) {
+            snprintf(why, why_size, "line %zu: a malformed record", lineno);
+            goto out;
+        }
+        if (!restore_line(&rs, &l)) {
+            snprintf(why, why_size, "line %zu: %s", lineno, rs.problem);
+            goto out;
+        }
+    }
+    if (!ended) {
+        snprintf(why, why_size, "the state is cut short (no \"end\")");
+        goto out;
+    }
+    if (*p != '\0') {
+        snprintf(why, why_size, "line %zu: text after \"end\"", lineno + 1);
+        goto out;
+    }
+    if (room_timers_sort(&lb->timers) != 0) {
+        snprintf(why, why_size, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
