@@ -106,6 +106,9 @@ static const struct opt opts[] = {
      "check sub against jwt_domain"},
     {"lock_file", OPT_STR, O(lock_file), 0, 0, NULL, NULL, false,
      "lock held while running, so a second lobbyd refuses to start"},
+    {"state_file", OPT_STR, O(state_file), 0, 0, NULL, NULL, false,
+     "where the lobby state survives a restart of lobbyd (rewritten at most once a second "
+     "and at shutdown); unset: a restart forgets everyone waiting"},
     {"log_level", OPT_ENUM, O(log_level), 0, 0, "info", log_levels, false,
      "debug, info, warn or error"},
     {"log_time", OPT_BOOL, O(log_time), 0, 0, "no", NULL, false,

@@ -69,6 +69,7 @@ struct config {
 
     /* the daemon */
     char *lock_file;
+    char *state_file;
     unsigned log_level;             /* enum config_log_level */
     bool log_time;
     bool debug_xmpp;

@@ -11,9 +11,13 @@
 #include "component/dispatch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -29,7 +33,14 @@ struct dispatch {
     struct lobby *lobby;
     struct lobby_verdict last;      /* what the last bridge_verdict points into */
     struct lobby_actions actions;   /* effects of the last event */
+    struct lobby_config lc;         /* to start again with an empty lobby */
+    bool dirty;                     /* changed since the state file was written */
+    uint64_t saved_ms;              /* when it was last written */
+    bool save_failing;              /* the last write failed (logged once) */
 };
+
+#define STATE_SAVE_EVERY_MS 1000
+#define STATE_MAX_BYTES (512u << 20)
 
 static uint64_t monotonic_ms(void)
 {
@@ -73,6 +84,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
         fprintf(errs, "%s: policy: %s\n", cfg->path, problem);
         goto fail;
     }
+    d->lc = lc;
     d->lobby = lobby_new(&lc);
     if (d->lobby == NULL)
         fatalx("out of memory creating the lobby");
@@ -181,6 +193,10 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     check_token(d, bj, &lj, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
+    /* A knock switches the room's lobby on; other verdicts only record
+     * admissions Prosody has yet to confirm, which are not saved. */
+    if (d->last.action == LOBBY_KNOCK)
+        d->dirty = true;
     memset(v, 0, sizeof(*v));
     render(&d->last, v);
     log_info("verdict: room=%s nick=\"%s\" jid=%s name=\"%s\" verdict=%s affiliation=%s rule=%s "
@@ -275,6 +291,7 @@ int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lob
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
+    d->dirty = true;
     switch (ev->kind) {
     case BRIDGE_EV_OCCUPANT:
         return on_occupant(d, ev, now);
@@ -313,6 +330,7 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
+    d->dirty = true;
     memset(&k, 0, sizeof(k));
     k.lobby_room = rq->lobby_room;
     k.nick = rq->nick;
@@ -376,6 +394,7 @@ int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct l
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
+    d->dirty = true;
     if (slash == NULL) {
         rc = lobby_on_occupant_left(d->lobby, ses->in, ses->jid, false, monotonic_ms(),
                                     &d->actions);
@@ -460,4 +479,177 @@ const struct lobby_actions *dispatch_expire(struct dispatch *d)
     if (lobby_expire(d->lobby, monotonic_ms(), &d->actions) == -1)
         fatal("lobby: expiring timers failed");
     return &d->actions;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read all of 'fd' (at most STATE_MAX_BYTES). Returns a buffer the caller
+ * frees, or NULL with errno set. */
+static char *read_all(int fd, size_t *len)
+{
+    struct stat sb;
+    char *buf;
+    size_t got = 0;
+    ssize_t n;
+
+    if (fstat(fd, &sb) == -1)
+        return NULL;
+    if (sb.st_size < 0 || (uint64_t)sb.st_size > STATE_MAX_BYTES) {
+        errno = EFBIG;
+        return NULL;
+    }
+    buf = xcalloc(1, (size_t)sb.st_size + 1);
+    while (got < (size_t)sb.st_size) {
+        n = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            if (n == 0)
+                errno = EIO;
+            return NULL;
+        }
+        got += (size_t)n;
+    }
+    *len = got;
+    return buf;
+}
+
+static int count_session(void *arg, const char *room, const char *nick, const char *real_jid)
+{
+    (void)room;
+    (void)nick;
+    (void)real_jid;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* Keep a state lobbyd cannot read for the operator, out of the way. */
+static void set_aside(const char *path)
+{
+    char bad[4096];
+
+    snprintf(bad, sizeof(bad), "%s.bad", path);
+    if (rename(path, bad) == 0)
+        log_warnx("state: kept the unreadable state as %s", bad);
+    else
+        log_warn("state: cannot rename %s to %s", path, bad);
+}
+
+void dispatch_restore(struct dispatch *d)
+{
+    const char *path = d->cfg->state_file;
+    char why[256], *text;
+    size_t len = 0, sessions = 0;
+    struct stat sb;
+    int fd;
+
+    if (path == NULL)
+        return;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        if (errno == ENOENT)
+            log_info("state: no %s yet: nobody is waiting", path);
+        else
+            log_warn("state: cannot open %s; starting with nobody waiting", path);
+        return;
+    }
+    text = read_all(fd, &len);
+    if (text == NULL || fstat(fd, &sb) == -1) {
+        log_warn("state: cannot read %s; starting with nobody waiting", path);
+        free(text);
+        close(fd);
+        return;
+    }
+    close(fd);
+    if (lobby_restore(d->lobby, text, len, monotonic_ms(), wall_ms(), why, sizeof(why)) != 0) {
+        log_warnx("state: %s: %s; starting with nobody waiting", path, why);
+        lobby_free(d->lobby);
+        d->lobby = lobby_new(&d->lc);
+        if (d->lobby == NULL)
+            fatalx("out of memory creating the lobby");
+        set_aside(path);
+    } else {
+        (void)lobby_each_session(d->lobby, count_session, &sessions);
+        log_info("state: restored %s, written %lld s ago: %zu sessions in lobby rooms and main "
+                 "rooms, to be checked with the bridge", path,
+                 (long long)(time(NULL) - sb.st_mtime), sessions);
+    }
+    free(text);
+}
+
+/* Write 'text' to 'path' through a temporary file renamed over it, so a
+ * crash leaves the old state or the new one, never half of one. */
+static int write_state(const char *path, const char *text, size_t len)
+{
+    char tmp[4096];
+    size_t done = 0;
+    ssize_t n;
+    int fd, e;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    /* Real JIDs, names and e-mail addresses: for lobbyd's eyes only. */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd == -1)
+        return -1;
+    while (done < len) {
+        n = write(fd, text + done, len - done);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1)
+            goto fail;
+        done += (size_t)n;
+    }
+    if (fsync(fd) == -1 || close(fd) == -1) {
+        fd = -1;
+        goto fail;
+    }
+    if (rename(tmp, path) == -1) {
+        fd = -1;
+        goto fail;
+    }
+    return 0;
+fail:
+    e = errno;
+    if (fd != -1)
+        close(fd);
+    (void)unlink(tmp);
+    errno = e;
+    return -1;
+}
+
+void dispatch_persist(struct dispatch *d, bool force)
+{
+    uint64_t now = monotonic_ms();
+    char *text;
+    size_t len;
+
+    if (d->cfg->state_file == NULL || !d->dirty)
+        return;
+    if (!force && d->saved_ms != 0 && now - d->saved_ms < STATE_SAVE_EVERY_MS)
+        return;
+    d->saved_ms = now;
+    if (lobby_save(d->lobby, now, wall_ms(), &text, &len) != 0)
+        fatalx("out of memory saving the lobby state");
+    if (write_state(d->cfg->state_file, text, len) != 0) {
+        if (!d->save_failing)
+            log_warn("state: cannot write %s; a restart of lobbyd would forget everyone "
+                     "waiting", d->cfg->state_file);
+        d->save_failing = true;
+    } else {
+        if (d->save_failing)
+            log_info("state: %s written again", d->cfg->state_file);
+        d->save_failing = false;
+        d->dirty = false;
+    }
+    free(text);
 }

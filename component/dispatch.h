@@ -39,6 +39,15 @@ int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct l
 size_t dispatch_sessions(const struct dispatch *d, struct bridge_session **out);
 void dispatch_sessions_free(struct bridge_session *v, size_t n);
 
+/* Load the state lobbyd left in cfg->state_file (if set and present).
+ * Never fails: a state it cannot read is logged and set aside as
+ * <state_file>.bad, and lobbyd starts with nobody waiting. */
+void dispatch_restore(struct dispatch *d);
+
+/* Write cfg->state_file if the state changed, at most once a second
+ * unless 'force'. A failed write is logged; the next call tries again. */
+void dispatch_persist(struct dispatch *d, bool force);
+
 /* Milliseconds (monotonic) until the lobby has timed work, capped at
  * 'max_ms'. Cannot fail. */
 unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms);

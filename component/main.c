@@ -141,6 +141,7 @@ static int run(struct config *cfg)
         r = 2;
         goto out;
     }
+    dispatch_restore(d);
     memset(&sp, 0, sizeof(sp));
     sp.jid = cfg->component_jid;
     sp.host = cfg->component_host;
@@ -171,7 +172,9 @@ static int run(struct config *cfg)
         if (stream_take_connect(s))
             ask_who_is_present(s, d);
         stream_send_effects(s, dispatch_expire(d));
+        dispatch_persist(d, false);
     }
+    dispatch_persist(d, true);
     log_info("lobbyd: shutting down");
     stream_shutdown(s, SHUTDOWN_WAIT_MS);
     r = 0;
