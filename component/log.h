@@ -22,6 +22,13 @@ extern enum log_level log_threshold;
  * Cannot fail. */
 void log_init(enum log_level threshold, bool with_time);
 
+/* Collect DEBUG and INFO lines in memory until log_flush() (on), or write
+ * every line at once (off, the default; turning it off flushes). */
+void log_buffer(bool on);
+
+/* Write the collected lines. Keeps errno. Cannot fail. */
+void log_flush(void);
+
 /* Parse "debug", "info", "warn" or "error". Returns false on anything else. */
 bool log_level_parse(const char *s, enum log_level *out);
 

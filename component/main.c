@@ -160,6 +160,7 @@ static int run(struct config *cfg)
     if (s == NULL)
         goto out;
     install_signals();
+    log_buffer(true);
     log_info("lobbyd %s: serving %s for %s (MUC %s)", LOBBYD_VERSION, cfg->component_jid,
              cfg->main_domain, cfg->muc_domain);
     while (!quit) {
@@ -173,7 +174,10 @@ static int run(struct config *cfg)
             ask_who_is_present(s, d);
         stream_send_effects(s, dispatch_expire(d));
         dispatch_persist(d, false);
+        /* Before the next turn sends what this one queued. */
+        log_flush();
     }
+    log_buffer(false);
     dispatch_persist(d, true);
     log_info("lobbyd: shutting down");
     stream_shutdown(s, SHUTDOWN_WAIT_MS);
