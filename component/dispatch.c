@@ -37,6 +37,8 @@ struct dispatch {
     bool dirty;                     /* changed since the state file was written */
     uint64_t saved_ms;              /* when it was last written */
     bool save_failing;              /* the last write failed (logged once) */
+    bool keep_file;                 /* a state file that could not be read or set aside:
+                                       never overwrite it in this run */
 };
 
 #define STATE_SAVE_EVERY_MS 1000
@@ -389,31 +391,30 @@ int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct l
 {
     struct dispatch *d = arg;
     const char *slash = strchr(ses->in, '/');
-    char room[DISPATCH_NODE_MAX];
+    char room[LOBBY_JID_MAX];
     int rc;
 
     lobby_actions_clear(&d->actions);
     *out = &d->actions;
     d->dirty = true;
     if (slash == NULL) {
-        rc = lobby_on_occupant_left(d->lobby, ses->in, ses->jid, false, monotonic_ms(),
-                                    &d->actions);
-        if (rc == -1)
-            return lobby_failed("a missed main-room leave", errno);
-        log_info("lobby: room=%s left=%s while lobbyd was away (the bridge no longer sees it "
-                 "there)", ses->in, ses->jid);
-        return 0;
+        snprintf(room, sizeof(room), "%s", ses->in);
+    } else {
+        if ((size_t)(slash - ses->in) >= sizeof(room))
+            return 0;
+        memcpy(room, ses->in, (size_t)(slash - ses->in));
+        room[slash - ses->in] = '\0';
     }
-    if ((size_t)(slash - ses->in) >= sizeof(room))
-        return 0;
-    memcpy(room, ses->in, (size_t)(slash - ses->in));
-    room[slash - ses->in] = '\0';
-    rc = lobby_on_leave(d->lobby, room, ses->jid, &d->actions);
+    rc = lobby_on_gone(d->lobby, room, slash != NULL ? slash + 1 : NULL, ses->jid, monotonic_ms(),
+                       &d->actions);
     if (rc == -1)
-        return lobby_failed("a missed lobby-room leave", errno);
-    if (rc == 1)
-        log_info("lobby: room=%s left=%s while lobbyd was away (its session no longer "
-                 "has presence there)", room, ses->jid);
+        return lobby_failed("a missed leave", errno);
+    if (rc == 1 && slash != NULL)
+        log_info("lobby: room=%s left=%s while lobbyd was away (its session no longer has "
+                 "presence there)", room, ses->jid);
+    else if (rc == 1)
+        log_info("lobby: room=%s left=%s while lobbyd was away (no longer an occupant; its "
+                 "admission ends, as the reason is unknown)", room, ses->jid);
     return 0;
 }
 
@@ -530,16 +531,22 @@ static int count_session(void *arg, const char *room, const char *nick, const ch
     return 0;
 }
 
-/* Keep a state lobbyd cannot read for the operator, out of the way. */
-static void set_aside(const char *path)
+/* Keep a state lobbyd cannot use for the operator, out of the way (a name
+ * of its own each time: an earlier one is not overwritten). If it cannot be
+ * moved, this run must not write over it. */
+static void set_aside(struct dispatch *d, const char *path)
 {
     char bad[4096];
 
-    snprintf(bad, sizeof(bad), "%s.bad", path);
-    if (rename(path, bad) == 0)
+    snprintf(bad, sizeof(bad), "%s.bad.%lld", path, (long long)time(NULL));
+    if (rename(path, bad) == 0) {
         log_warnx("state: kept the unreadable state as %s", bad);
-    else
-        log_warn("state: cannot rename %s to %s", path, bad);
+        return;
+    }
+    log_warn("state: cannot rename %s to %s", path, bad);
+    log_warnx("state: %s will not be written in this run, so that it is not lost: fix it and "
+              "restart lobbyd", path);
+    d->keep_file = true;
 }
 
 void dispatch_restore(struct dispatch *d)
@@ -553,18 +560,17 @@ void dispatch_restore(struct dispatch *d)
     if (path == NULL)
         return;
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) {
-        if (errno == ENOENT)
-            log_info("state: no %s yet: nobody is waiting", path);
-        else
-            log_warn("state: cannot open %s; starting with nobody waiting", path);
+    if (fd == -1 && errno == ENOENT) {
+        log_info("state: no %s yet: nobody is waiting", path);
         return;
     }
-    text = read_all(fd, &len);
+    text = fd != -1 ? read_all(fd, &len) : NULL;
     if (text == NULL || fstat(fd, &sb) == -1) {
         log_warn("state: cannot read %s; starting with nobody waiting", path);
         free(text);
-        close(fd);
+        if (fd != -1)
+            close(fd);
+        set_aside(d, path);
         return;
     }
     close(fd);
@@ -574,7 +580,7 @@ void dispatch_restore(struct dispatch *d)
         d->lobby = lobby_new(&d->lc);
         if (d->lobby == NULL)
             fatalx("out of memory creating the lobby");
-        set_aside(path);
+        set_aside(d, path);
     } else {
         (void)lobby_each_session(d->lobby, count_session, &sessions);
         log_info("state: restored %s, written %lld s ago: %zu sessions in lobby rooms and main "
@@ -597,8 +603,10 @@ static int write_state(const char *path, const char *text, size_t len)
         errno = ENAMETOOLONG;
         return -1;
     }
-    /* Real JIDs, names and e-mail addresses: for lobbyd's eyes only. */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* Real JIDs, names and e-mail addresses: for lobbyd's eyes only. A
+     * leftover of a crash is removed; nothing is written through a link. */
+    (void)unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd == -1)
         return -1;
     while (done < len) {
@@ -633,7 +641,7 @@ void dispatch_persist(struct dispatch *d, bool force)
     char *text;
     size_t len;
 
-    if (d->cfg->state_file == NULL || !d->dirty)
+    if (d->cfg->state_file == NULL || !d->dirty || d->keep_file)
         return;
     if (!force && d->saved_ms != 0 && now - d->saved_ms < STATE_SAVE_EVERY_MS)
         return;

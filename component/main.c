@@ -178,9 +178,10 @@ static int run(struct config *cfg)
         log_flush();
     }
     log_buffer(false);
-    dispatch_persist(d, true);
     log_info("lobbyd: shutting down");
     stream_shutdown(s, SHUTDOWN_WAIT_MS);
+    /* After the shutdown: stanzas read while it waited changed the state too. */
+    dispatch_persist(d, true);
     r = 0;
 out:
     stream_free(s);

@@ -568,6 +568,33 @@ int lobby_each_session(const struct lobby *lb, lobby_session_fn fn, void *arg)
     return lobby_hash_each(&lb->rooms, walk_room, &sw);
 }
 
+int lobby_on_gone(struct lobby *lb, const char *room, const char *nick,
+                  const char *real_jid, uint64_t now_ms, struct lobby_actions *out)
+{
+    struct room *r;
+    const struct room_waiter *w;
+    const struct room_moderator *m;
+    const struct room_admission *a;
+
+    if (nick != NULL) {
+        r = lobby_find_lobby(lb, room);
+        if (r == NULL)
+            return 0;
+        w = room_waiter_by_jid(r, real_jid);
+        m = w == NULL ? room_moderator_by_jid(r, real_jid) : NULL;
+        if ((w == NULL || strcmp(w->nick, nick) != 0) && (m == NULL || strcmp(m->nick, nick) != 0))
+            return 0;
+        return lobby_on_leave(lb, room, real_jid, out);
+    }
+    r = lobby_find_main(lb, room);
+    if (r == NULL)
+        return 0;
+    a = room_admission_find(r, real_jid);
+    if (!room_is_owner(r, real_jid) && (a == NULL || a->state != ROOM_ADMISSION_PRESENT))
+        return 0;
+    return lobby_on_occupant_left(lb, room, real_jid, true, now_ms, out) == -1 ? -1 : 1;
+}
+
 uint64_t lobby_next_deadline(const struct lobby *lb)
 {
     uint64_t t = UINT64_MAX;

@@ -302,6 +302,19 @@ typedef int (*lobby_session_fn)(void *arg, const char *room, const char *nick,
 int lobby_each_session(const struct lobby *lb, lobby_session_fn fn, void *arg);
 
 /*
+ * The bridge reports that a session lobby_each_session() listed is no
+ * longer there. It is let go only if it is still exactly as listed (the
+ * same nick in the lobby room; an owner or a present admission in the main
+ * room): whatever happened after the listing (a leave, a new knock under
+ * another nick) reached lobbyd in order and stands. A main-room session
+ * loses its admission, as when kicked: why it went is unknown, and lobbyd
+ * errs on the side of the lobby. Returns 1 when it was let go, 0 when
+ * nothing matched, -1 as lobby_on_leave().
+ */
+int lobby_on_gone(struct lobby *lb, const char *room, const char *nick,
+                  const char *real_jid, uint64_t now_ms, struct lobby_actions *out);
+
+/*
  * Keeping the state across a restart of lobbyd (lobby/snapshot.c has the
  * format). lobby_save() writes rooms with their lobby switch, waiters,
  * lobby-room moderators, owners present, admissions and deny cooldowns as

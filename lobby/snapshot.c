@@ -19,8 +19,10 @@
  *
  * Times are wall-clock milliseconds, converted from and to the monotonic
  * clock the lobby runs on with the caller's pair (now_ms, wall_ms). What
- * ended while lobbyd was down is not restored. Admissions not yet confirmed
- * by Prosody (PENDING) are not saved: they are not admissions yet.
+ * ended while lobbyd was down is not restored, and no deadline comes back
+ * later than this run's configuration allows from now (rejoin_window and
+ * deny_cooldown may have changed with the restart). Admissions not yet
+ * confirmed by Prosody (PENDING) are not saved: they are not admissions.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -296,6 +298,15 @@ static bool to_int(const char *s, int64_t *v)
     return errno == 0 && *end == '\0';
 }
 
+/* A time of the state: wall-clock ms from 1970 up to a year past the
+ * restore, so that every conversion below stays far from overflow. */
+#define YEAR_MS (366LL * 24 * 3600 * 1000)
+
+static bool to_time(const char *s, int64_t wall_ms, int64_t *v)
+{
+    return to_int(s, v) && *v >= 0 && *v <= wall_ms + YEAR_MS;
+}
+
 static bool to_flag(const char *s, bool *v)
 {
     if (s == NULL || (strcmp(s, "0") != 0 && strcmp(s, "1") != 0))
@@ -304,8 +315,8 @@ static bool to_flag(const char *s, bool *v)
     return true;
 }
 
-/* The monotonic time of wall time 'w': 0 if it lies before the monotonic
- * clock's start. */
+/* The monotonic time of wall time 'w' (checked by to_time): 0 if it lies
+ * before the monotonic clock's start. */
 static uint64_t mono_of(const struct clock *c, int64_t w)
 {
     int64_t d = w - c->wall_ms;
@@ -313,6 +324,24 @@ static uint64_t mono_of(const struct clock *c, int64_t w)
     if (d < 0 && (uint64_t)-d > c->now_ms)
         return 0;
     return (uint64_t)((int64_t)c->now_ms + d);
+}
+
+/* A time that has passed: not after now, whatever the file says. */
+static uint64_t past_of(const struct clock *c, int64_t w)
+{
+    uint64_t t = mono_of(c, w);
+
+    return t < c->now_ms ? t : c->now_ms;
+}
+
+/* A deadline, never later than the configuration of this run allows from
+ * now: the rest of lobby/ keeps each timer list sorted by giving all its
+ * entries the same duration. */
+static uint64_t deadline_of(const struct clock *c, int64_t w, uint64_t max_ms)
+{
+    uint64_t t = mono_of(c, w);
+
+    return t < c->now_ms + max_ms ? t : c->now_ms + max_ms;
 }
 
 static bool fits(const char *s, size_t max)
@@ -334,19 +363,21 @@ static bool restore_waiter(struct restore *rs, struct line *l)
     bool approved;
 
     if (l->n != 8 || l->field[1] == NULL || l->field[2] == NULL ||
-        !to_int(l->field[6], &knocked) || !to_flag(l->field[7], &approved))
+        !to_time(l->field[6], rs->clock.wall_ms, &knocked) || !to_flag(l->field[7], &approved))
         return (rs->problem = "a waiter needs nick, JID, session, name, e-mail, time, flag"), false;
     if (!fits(l->field[1], LOBBY_NICK_MAX) || !fits(l->field[2], LOBBY_JID_MAX) ||
         !fits(l->field[3], LOBBY_SESSION_MAX) || !fits(l->field[4], LOBBY_NAME_MAX) ||
         !fits(l->field[5], LOBBY_EMAIL_MAX))
         return (rs->problem = "a waiter's field is too long"), false;
+    if (strchr(l->field[2], '/') == NULL)
+        return (rs->problem = "a waiter's JID is not a full JID"), false;
     if (rs->room->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
         return (rs->problem = "more waiters than a lobby holds"), false;
     if (room_waiter_by_nick(rs->room, l->field[1]) != NULL ||
         room_waiter_by_jid(rs->room, l->field[2]) != NULL)
         return (rs->problem = "a waiter's nick or JID appears twice"), false;
     w = room_waiter_add(rs->room, l->field[1], l->field[2], l->field[3], l->field[4],
-                        l->field[5], mono_of(&rs->clock, knocked));
+                        l->field[5], past_of(&rs->clock, knocked));
     if (w == NULL)
         return (rs->problem = "out of memory"), false;
     w->approved = approved;
@@ -374,7 +405,8 @@ static bool restore_admission(struct restore *rs, struct line *l)
     int64_t since, ends = 0;
     uint64_t deadline = UINT64_MAX;
 
-    if (l->n != 6 || l->field[1] == NULL || l->field[3] == NULL || !to_int(l->field[4], &since))
+    if (l->n != 6 || l->field[1] == NULL || l->field[3] == NULL ||
+        !to_time(l->field[4], rs->clock.wall_ms, &since))
         return (rs->problem = "an admission needs JID, session, state, since, end"), false;
     if (!fits(l->field[1], LOBBY_JID_MAX) || !fits(l->field[2], LOBBY_SESSION_MAX))
         return (rs->problem = "an admission's field is too long"), false;
@@ -387,11 +419,15 @@ static bool restore_admission(struct restore *rs, struct line *l)
     else
         return (rs->problem = "an admission's state is not approved, present or left"), false;
     if (state != ROOM_ADMISSION_PRESENT) {
-        if (!to_int(l->field[5], &ends))
+        if (!to_time(l->field[5], rs->clock.wall_ms, &ends))
             return (rs->problem = "an admission that ends needs its end"), false;
-        if (ends <= rs->clock.wall_ms)
-            return true;               /* ended while lobbyd was down */
-        deadline = mono_of(&rs->clock, ends);
+        /* Ended while lobbyd was down, or windows are off in this run. */
+        if (ends <= rs->clock.wall_ms ||
+            (state == ROOM_ADMISSION_LEFT && rs->lb->cfg.rejoin_window_ms == 0))
+            return true;
+        deadline = deadline_of(&rs->clock, ends, state == ROOM_ADMISSION_LEFT
+                                                     ? rs->lb->cfg.rejoin_window_ms
+                                                     : LOBBY_ADMIT_JOIN_MS);
     } else if (l->field[5] != NULL) {
         return (rs->problem = "a present admission has no end"), false;
     }
@@ -400,7 +436,7 @@ static bool restore_admission(struct restore *rs, struct line *l)
     if (rs->room->admissions.count >= LOBBY_MAX_ADMITTED_PER_ROOM)
         return (rs->problem = "more admissions than a room holds"), false;
     if (room_admission_put(rs->room, l->field[1], l->field[2], state,
-                           mono_of(&rs->clock, since), deadline) != 0)
+                           past_of(&rs->clock, since), deadline) != 0)
         return (rs->problem = "out of memory"), false;
     return true;
 }
@@ -409,18 +445,41 @@ static bool restore_cooldown(struct restore *rs, struct line *l)
 {
     int64_t denied, ends;
 
-    if (l->n != 4 || l->field[1] == NULL || !to_int(l->field[2], &denied) ||
-        !to_int(l->field[3], &ends))
+    if (l->n != 4 || l->field[1] == NULL || !to_time(l->field[2], rs->clock.wall_ms, &denied) ||
+        !to_time(l->field[3], rs->clock.wall_ms, &ends))
         return (rs->problem = "a cooldown needs JID, time and end"), false;
     if (!fits(l->field[1], LOBBY_JID_MAX))
         return (rs->problem = "a cooldown's JID is too long"), false;
-    if (ends <= rs->clock.wall_ms)
-        return true;                   /* ended while lobbyd was down */
+    /* Ended while lobbyd was down, or cooldowns are off in this run. */
+    if (ends <= rs->clock.wall_ms || rs->lb->cfg.deny_cooldown_ms == 0)
+        return true;
     if (room_cooldown_find(rs->room, l->field[1]) != NULL)
         return (rs->problem = "a cooldown appears twice"), false;
-    if (room_cooldown_put(rs->room, l->field[1], mono_of(&rs->clock, denied),
-                          mono_of(&rs->clock, ends)) != 0)
+    if (room_cooldown_put(rs->room, l->field[1], past_of(&rs->clock, denied),
+                          deadline_of(&rs->clock, ends, rs->lb->cfg.deny_cooldown_ms)) != 0)
         return (rs->problem = "too many cooldowns, or out of memory"), false;
+    return true;
+}
+
+/* What the live code never lets a room hold, checked once all its
+ * records are in: a moderator who is not an owner present in the main
+ * room, a moderator who also waits or shares a waiter's nick, anyone in a
+ * lobby that is off. */
+static bool room_is_sound(struct restore *rs)
+{
+    const struct room *r = rs->room;
+    const struct room_moderator *m;
+
+    if (r == NULL)
+        return true;
+    if (!r->enabled && (r->n_waiting > 0 || r->n_moderators > 0))
+        return (rs->problem = "people in the lobby of a room whose lobby is off"), false;
+    TAILQ_FOREACH(m, &r->moderators, link) {
+        if (!room_is_owner(r, m->real_jid))
+            return (rs->problem = "a moderator of a lobby room who is not an owner"), false;
+        if (room_waiter_by_jid(r, m->real_jid) != NULL || room_waiter_by_nick(r, m->nick) != NULL)
+            return (rs->problem = "a moderator who also waits, or has a waiter's nick"), false;
+    }
     return true;
 }
 
@@ -430,6 +489,8 @@ static bool restore_line(struct restore *rs, struct line *l)
     bool on;
 
     if (strcmp(kind, "room") == 0) {
+        if (!room_is_sound(rs))
+            return false;
         if (l->n != 3 || l->field[1] == NULL || !to_flag(l->field[2], &on))
             return (rs->problem = "a room needs its JID and 0 or 1"), false;
         if (lobby_find_main(rs->lb, l->field[1]) != NULL)
@@ -498,6 +559,10 @@ int lobby_restore(struct lobby *lb, const char *text, size_t len, uint64_t now_m
             continue;
         }
         if (strcmp(p, "end") == 0) {
+            if (!room_is_sound(&rs)) {
+                snprintf(why, why_size, "line %zu: the room before: %s", lineno, rs.problem);
+                goto out;
+            }
             ended = true;
             continue;
         }

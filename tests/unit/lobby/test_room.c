@@ -497,6 +497,28 @@ static void test_each_session(void **state)
     seen.stop_after = 2;
     assert_int_equal(lobby_each_session(lb, collect, &seen), 7);
     assert_int_equal(seen.n, 2);
+
+    /* The bridge's answers: only what is still exactly as listed goes. */
+    assert_int_equal(lobby_on_gone(lb, LOBBY, "other", GUEST, 7, &a), 0);
+    assert_int_equal(lobby_on_gone(lb, LOBBY, "aaaa", GUEST, 7, &a), 1);
+    assert_int_equal(lobby_on_gone(lb, LOBBY, "aaaa", GUEST, 7, &a), 0);
+    assert_int_equal(lobby_on_gone(lb, ROOM, NULL, "nobody@meet.test/x", 7, &a), 0);
+    assert_int_equal(lobby_on_gone(lb, ROOM, NULL, CALL2, 7, &a), 1);
+    lobby_actions_clear(&a);
+    /* Gone from the main room for a reason lobbyd cannot know: no rejoin
+     * window, the next join knocks. */
+    {
+        struct lobby_join j = { .room = ROOM, .nick = "n", .real_jid = CALL2, .session = "s",
+                                .display_name = "Someone", .affiliation = LOBBY_AFF_MEMBER,
+                                .room_exists = true, .members_only = true };
+        struct lobby_verdict v;
+
+        assert_int_equal(lobby_on_join(lb, &j, 8, &v), 0);
+        assert_string_equal(v.rule, "lobby");
+    }
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(lobby_each_session(lb, collect, &seen), 0);
+    assert_string_equal(seen.text, LOBBY "/mod1=" OWNER " " ROOM "/-=" OWNER);
     lobby_free(lb);
 }
 

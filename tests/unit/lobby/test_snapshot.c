@@ -244,8 +244,21 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b - - - x 0\nend\n", "a waiter needs" },
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter - b - - - 0 0\nend\n", "a waiter needs" },
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b - - - 0 0 extra\nend\n", "a waiter needs" },
-    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b - - - 0 0\nwaiter a c - - - 0 0\nend\n",
+    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b/r - - - 0 0\nwaiter a c/r - - - 0 0\nend\n",
       "line 4: a waiter's nick or JID appears twice" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b - - - 0 0\nend\n",
+      "line 3: a waiter's JID is not a full JID" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b/r - - - -5 0\nend\n", "a waiter needs" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b/r - - - 9223372036854775807 0\nend\n",
+      "a waiter needs" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nmoderator m o@x/r\nend\n",
+      "line 4: the room before: a moderator of a lobby room who is not an owner" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nwaiter m g@x/r - - - 0 0\nmoderator m o@x/r\nowner o@x/r\n"
+      "room " ROOM2 " 1\nend\n",
+      "line 6: a moderator who also waits, or has a waiter's nick" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nwaiter a g@x/r - - - 0 0\nend\n",
+      "the room before: people in the lobby of a room whose lobby is off" },
+    { "lobbyd-state 1\nroom " ROOM " 1\ncooldown j -1 5\nend\n", "a cooldown needs JID, time and end" },
     { "lobbyd-state 1\nroom " ROOM " 1\nmoderator m\nend\n", "a moderator needs nick and JID" },
     { "lobbyd-state 1\nroom " ROOM " 1\nowner\nend\n", "an owner needs a JID" },
     { "lobbyd-state 1\nroom " ROOM " 1\nadmission j - maybe 0 -\nend\n",
@@ -284,6 +297,45 @@ static void test_refuses_malformed(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* A restart is how a configuration change takes effect: no window or
+ * cooldown comes back longer than this run allows, none when it is off. */
+static void test_config_changed(void **state)
+{
+    const char *text =
+        "lobbyd-state 1\n"
+        "room " ROOM " 1\n"
+        "admission left@meet.test/r - left 1000 " "1800000050000\n"
+        "cooldown denied@meet.test/x 1000 1800000020000\n"
+        "end\n";
+    struct lobby_config cfg;
+    struct lobby *lb;
+    char why[256], *again;
+    size_t len;
+
+    (void)state;
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.rejoin_window_ms = 10000;      /* was 60 s when saved */
+    cfg.deny_cooldown_ms = 0;          /* was on */
+    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    assert_int_equal(lobby_restore(lb, text, strlen(text), 1000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_next_deadline(lb), 1000 + 10000);
+    assert_int_equal(lobby_save(lb, 1000, WALL, &again, &len), 0);
+    assert_null(strstr(again, "cooldown "));
+    free(again);
+    lobby_free(lb);
+
+    cfg.rejoin_window_ms = 0;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    assert_int_equal(lobby_restore(lb, text, strlen(text), 1000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    assert_string_equal(rule_of(lb, ROOM, "left@meet.test/r", 2000), "lobby");
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_what_ended_is_gone),
         cmocka_unit_test(test_timers_in_order),
         cmocka_unit_test(test_refuses_malformed),
+        cmocka_unit_test(test_config_changed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
