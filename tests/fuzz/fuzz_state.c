@@ -11,24 +11,14 @@
 #include <string.h>
 
 #include "lobby/lobby.h"
+#include "tests/unit/lobby/lobby_fixture.h"
 
 #define NOW_MS 5000000u
 #define WALL_MS 1800000000000
 
 static struct lobby *new_lobby(void)
 {
-    struct lobby_config cfg;
-    struct lobby *lb;
-
-    lobby_config_defaults(&cfg);
-    cfg.lobby_domain = "lobby.meet.test";
-    cfg.rejoin_window_ms = 60000;
-    cfg.deny_cooldown_ms = 30000;
-    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
-    lb = lobby_new(&cfg);
-    if (lb == NULL)
-        abort();
-    return lb;
+    return fixture_lobby(60000, 30000);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

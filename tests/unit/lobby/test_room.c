@@ -17,6 +17,7 @@
 
 #include "lobby/lobby.h"
 #include "lobby/room.h"
+#include "tests/unit/lobby/lobby_fixture.h"
 
 #define ROOM "myroom@conference.meet.test"
 #define LOBBY "myroom@lobby.meet.test"
@@ -154,17 +155,7 @@ static void render(const struct lobby_actions *a, char *buf, size_t size)
 
 static struct lobby *new_lobby(void)
 {
-    struct lobby_config cfg;
-    struct lobby *lb;
-
-    lobby_config_defaults(&cfg);
-    cfg.lobby_domain = "lobby.meet.test";
-    cfg.rejoin_window_ms = 60000;
-    cfg.deny_cooldown_ms = 30000;
-    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
-    lb = lobby_new(&cfg);
-    assert_non_null(lb);
-    return lb;
+    return fixture_lobby(60000, 30000);
 }
 
 static int run_join(struct lobby *lb, const struct step *s, char *got,

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "lobby/lobby.h"
+#include "tests/unit/lobby/lobby_fixture.h"
 
 #define ROOM "myroom@conference.meet.test"
 #define ROOM2 "other@conference.meet.test"
@@ -27,17 +28,7 @@
 
 static struct lobby *new_lobby(void)
 {
-    struct lobby_config cfg;
-    struct lobby *lb;
-
-    lobby_config_defaults(&cfg);
-    cfg.lobby_domain = "lobby.meet.test";
-    cfg.rejoin_window_ms = WINDOW;
-    cfg.deny_cooldown_ms = 30000;
-    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
-    lb = lobby_new(&cfg);
-    assert_non_null(lb);
-    return lb;
+    return fixture_lobby(WINDOW, 30000);
 }
 
 static const char *rule_of(struct lobby *lb, const char *room, const char *jid, uint64_t now)
@@ -307,19 +298,13 @@ static void test_config_changed(void **state)
         "admission left@meet.test/r - left 1000 " "1800000050000\n"
         "cooldown denied@meet.test/x 1000 1800000020000\n"
         "end\n";
-    struct lobby_config cfg;
     struct lobby *lb;
     char why[256], *again;
     size_t len;
 
     (void)state;
-    lobby_config_defaults(&cfg);
-    cfg.lobby_domain = "lobby.meet.test";
-    cfg.rejoin_window_ms = 10000;      /* was 60 s when saved */
-    cfg.deny_cooldown_ms = 0;          /* was on */
-    memcpy(cfg.hash_seed, "0123456789abcdef", 16);
-    lb = lobby_new(&cfg);
-    assert_non_null(lb);
+    /* Saved with a 60 s window and cooldowns on. */
+    lb = fixture_lobby(10000, 0);
     assert_int_equal(lobby_restore(lb, text, strlen(text), 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(lobby_next_deadline(lb), 1000 + 10000);
     assert_int_equal(lobby_save(lb, 1000, WALL, &again, &len), 0);
@@ -327,9 +312,7 @@ static void test_config_changed(void **state)
     free(again);
     lobby_free(lb);
 
-    cfg.rejoin_window_ms = 0;
-    lb = lobby_new(&cfg);
-    assert_non_null(lb);
+    lb = fixture_lobby(0, 0);
     assert_int_equal(lobby_restore(lb, text, strlen(text), 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
     assert_string_equal(rule_of(lb, ROOM, "left@meet.test/r", 2000), "lobby");
