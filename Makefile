@@ -189,7 +189,7 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name 'prosody-*' -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- token fuzz/bench targets ----
 # fuzz-token: tests/fuzz/fuzz_token.c built with clang -fsanitize=fuzzer,address,undefined

@@ -387,7 +387,7 @@ int muc_notify_json(const struct lobby_effect *e, char *out, size_t outsz)
 }
 
 static xmpp_stanza_t *render_notify(xmpp_ctx_t *ctx, const struct lobby_effect *e,
-                                    const char *bridge_to, const char *id)
+                                    const char *self, const char *bridge_to, const char *id)
 {
     xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id);
     xmpp_stanza_t *n;
@@ -395,6 +395,7 @@ static xmpp_stanza_t *render_notify(xmpp_ctx_t *ctx, const struct lobby_effect *
 
     if (iq == NULL)
         fatalx("out of memory building a notification");
+    xmpp_stanza_set_from(iq, self);
     xmpp_stanza_set_to(iq, bridge_to);
     if (muc_notify_json(e, json, sizeof(json)) == -1)
         snprintf(json, sizeof(json), "{\"type\":\"lobby-notify\",\"event\":\"%s\"}",
@@ -406,7 +407,7 @@ static xmpp_stanza_t *render_notify(xmpp_ctx_t *ctx, const struct lobby_effect *
     return iq;
 }
 
-xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e,
+xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, const char *self,
                                  const char *bridge_to, const char *id)
 {
     switch (e->kind) {
@@ -421,7 +422,7 @@ xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e,
     case LOBBY_DO_DESTROY:
         return render_destroy(ctx, e);
     case LOBBY_DO_NOTIFY_MAIN:
-        return render_notify(ctx, e, bridge_to, id);
+        return render_notify(ctx, e, self, bridge_to, id);
     case LOBBY_DO_RELAY:
         break;
     }

@@ -66,12 +66,14 @@ int muc_parse_message(xmpp_stanza_t *msg, struct muc_request *out, char *why);
 xmpp_stanza_t *muc_relay(xmpp_stanza_t *msg, const struct lobby_effect *e);
 
 /*
- * Render one effect as the stanza to send, from the lobby domain, or for
- * NOTIFY_MAIN an IQ to 'bridge_to' (the MUC host) with id 'id'. RELAY
- * effects need the message they relay: use muc_relay(). Returns a new
- * stanza the caller releases. Cannot fail.
+ * Render one effect as the stanza to send, from a lobby room, or for
+ * NOTIFY_MAIN an IQ from 'self' (the component JID) to 'bridge_to' (the MUC
+ * host) with id 'id'. Every stanza carries a 'from' in the lobby domain:
+ * Prosody 13 closes the stream on one without. RELAY effects need the
+ * message they relay: use muc_relay(). Returns a new stanza the caller
+ * releases. Cannot fail.
  */
-xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e,
+xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, const char *self,
                                  const char *bridge_to, const char *id);
 
 /*

@@ -105,8 +105,13 @@ static void schedule_retry(struct stream *s)
         s->backoff_ms = s->p.backoff_max_ms;
 }
 
-static const char *stream_error_advice(const xmpp_stream_error_t *se)
+/* What Prosody's stream error means for the operator; 'buf' holds the
+ * condition and text of errors without a known remedy. */
+static const char *stream_error_advice(const xmpp_stream_error_t *se, char *buf, size_t bufsz)
 {
+    xmpp_stanza_t *c;
+    const char *cond = NULL;
+
     if (se == NULL)
         return NULL;
     switch (se->type) {
@@ -121,14 +126,26 @@ static const char *stream_error_advice(const xmpp_stream_error_t *se)
     case XMPP_SE_SYSTEM_SHUTDOWN:
         return "Prosody is shutting down";
     default:
-        return "Prosody closed the stream with an error";
+        break;
     }
+    for (c = se->stanza != NULL ? xmpp_stanza_get_children(se->stanza) : NULL; c != NULL;
+         c = xmpp_stanza_get_next(c)) {
+        if (xmpp_stanza_is_tag(c) && strcmp(xmpp_stanza_get_name(c), "text") != 0) {
+            cond = xmpp_stanza_get_name(c);
+            break;
+        }
+    }
+    snprintf(buf, bufsz, "Prosody closed the stream with an error (%s%s%s)",
+             cond != NULL ? cond : "no condition", se->text != NULL ? ": " : "",
+             se->text != NULL ? se->text : "");
+    return buf;
 }
 
 static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                           xmpp_stream_error_t *se, void *arg)
 {
     struct stream *s = arg;
+    char buf[512];
     const char *advice;
 
     (void)conn;
@@ -146,7 +163,7 @@ static void on_conn_event(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         s->connected = false;
         return;
     }
-    advice = stream_error_advice(se);
+    advice = stream_error_advice(se, buf, sizeof(buf));
     if (s->connected)
         log_warnx("stream: lost the connection to %s:%u: %s; reconnecting", s->p.host, s->p.port,
                   advice != NULL ? advice : error != 0 ? strerror(error) : "closed by Prosody");
@@ -222,7 +239,7 @@ static void send_effects(struct stream *s, const struct lobby_actions *a, xmpp_s
             continue;
         }
         snprintf(id, sizeof(id), "lobbyd-n-%llu", (unsigned long long)++s->next_id);
-        send_release(s, muc_render_effect(s->ctx, &a->v[i], s->p.bridge_from, id));
+        send_release(s, muc_render_effect(s->ctx, &a->v[i], s->p.jid, s->p.bridge_from, id));
     }
 }
 

@@ -78,12 +78,13 @@ stack_stop_pid() {
 # prosody_start: start the stack's Prosody in the background and wait until its c2s, HTTP and
 # component ports accept connections.
 prosody_start() {
-    local c2s http comp pid offset
+    local c2s http comp pid offset prosody
     c2s=$(stack_env_get C2S_PORT); http=$(stack_env_get HTTP_PORT); comp=$(stack_env_get COMPONENT_PORT)
     if pid=$(prosody_pid); then stack_die "Prosody already runs (pid $pid)"; fi
     rm -f "$PROSODY_PID_FILE"
     offset=$(stack_size "$PROSODY_LOG")
-    prosody -F --config "$PROSODY_CFG" </dev/null >>"$STACK_DIR/prosody.stdout" 2>&1 &
+    prosody=$(stack_env_get PROSODY)
+    "${prosody:-prosody}" -F --config "$PROSODY_CFG" </dev/null >>"$STACK_DIR/prosody.stdout" 2>&1 &
     pid=$!
     echo "$pid" >"$PROSODY_PID_FILE"
     for port in "$c2s" "$http" "$comp"; do

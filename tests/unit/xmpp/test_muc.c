@@ -165,7 +165,7 @@ static void test_render_presences(void **state)
     xmpp_stanza_t *p;
 
     (void)state;
-    p = muc_render_effect(ctx, &self, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &self, "lobby.meet.test", "conference.meet.test", "1");
     assert_string_equal(xmpp_stanza_get_from(p), "r@lobby.meet.test/9f8e7d6c");
     assert_string_equal(xmpp_stanza_get_to(p), "g1@meet.test/res1");
     assert_string_equal(attr_at(p, "x/item", "affiliation"), "none");
@@ -178,13 +178,13 @@ static void test_render_presences(void **state)
     self.flag = false;
     self.name = "Guest One";
     self.email = "g1@example.org";
-    p = muc_render_effect(ctx, &self, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &self, "lobby.meet.test", "conference.meet.test", "1");
     assert_int_equal(count_status(p, "110"), 1);
     assert_int_equal(count_status(p, "100"), 0);
     assert_non_null(xmpp_stanza_get_child_by_name(p, "email"));
     xmpp_stanza_release(p);
 
-    p = muc_render_effect(ctx, &knock, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &knock, "lobby.meet.test", "conference.meet.test", "1");
     assert_null(xmpp_stanza_get_type(p));
     assert_string_equal(attr_at(p, "x/item", "jid"), "g1@meet.test/res1");
     assert_int_equal(count_status(p, "110"), 0);
@@ -192,23 +192,23 @@ static void test_render_presences(void **state)
     assert_non_null(xmpp_stanza_get_child_by_name(p, "email"));
     xmpp_stanza_release(p);
 
-    p = muc_render_effect(ctx, &kick, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &kick, "lobby.meet.test", "conference.meet.test", "1");
     assert_string_equal(xmpp_stanza_get_type(p), "unavailable");
     assert_int_equal(count_status(p, "307"), 1);
     assert_int_equal(count_status(p, "110"), 1);
     assert_string_equal(attr_at(p, "x/item/actor", "nick"), "modnick");
     xmpp_stanza_release(p);
 
-    p = muc_render_effect(ctx, &destroy, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &destroy, "lobby.meet.test", "conference.meet.test", "1");
     assert_string_equal(attr_at(p, "x/destroy", "jid"), "r@conference.meet.test");
     assert_int_equal(count_status(p, "110"), 1);
     destroy.newjid = NULL;
     xmpp_stanza_release(p);
-    p = muc_render_effect(ctx, &destroy, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &destroy, "lobby.meet.test", "conference.meet.test", "1");
     assert_null(attr_at(p, "x/destroy", "jid"));
     xmpp_stanza_release(p);
 
-    p = muc_render_effect(ctx, &refuse, "conference.meet.test", "1");
+    p = muc_render_effect(ctx, &refuse, "lobby.meet.test", "conference.meet.test", "1");
     assert_string_equal(xmpp_stanza_get_type(p), "error");
     assert_string_equal(attr_at(p, "error", "type"), "cancel");
     assert_non_null(xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_name(p, "error"),
@@ -235,12 +235,41 @@ static void test_notify_json(void **state)
     assert_int_equal(muc_notify_json(&enabled, json, sizeof(json)), 0);
     assert_string_equal(json, "{\"type\":\"lobby-notify\",\"event\":\"LOBBY-ENABLED\",\"value\":true}");
     assert_int_equal(muc_notify_json(&granted, json, 40), -1);
-    iq = muc_render_effect(ctx, &granted, "conference.meet.test", "lobbyd-n-1");
+    iq = muc_render_effect(ctx, &granted, "lobby.meet.test", "conference.meet.test", "lobbyd-n-1");
     assert_string_equal(xmpp_stanza_get_type(iq), "set");
     assert_string_equal(xmpp_stanza_get_to(iq), "conference.meet.test");
+    assert_string_equal(xmpp_stanza_get_from(iq), "lobby.meet.test");
     assert_string_equal(attr_at(iq, "notify", "actor"), "o@meet.test/r2");
     assert_string_equal(attr_at(iq, "notify", "room"), "r@conference.meet.test");
     xmpp_stanza_release(iq);
+}
+
+/* Prosody 13 closes a component's stream on a stanza without 'from', or
+ * with one outside the component's domain: every effect kind has one. */
+static void test_every_effect_is_from_the_lobby_domain(void **state)
+{
+    static const enum lobby_effect_kind kinds[] = {
+        LOBBY_DO_REFUSE, LOBBY_DO_SELF_PRESENCE, LOBBY_DO_OCCUPANT_PRESENCE,
+        LOBBY_DO_OCCUPANT_GONE, LOBBY_DO_KICK, LOBBY_DO_DESTROY, LOBBY_DO_NOTIFY_MAIN,
+    };
+    const char *suffix = "lobby.meet.test";
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        struct lobby_effect e = {.kind = kinds[i], .room = "r@lobby.meet.test",
+                                 .to = "g1@meet.test/res1", .nick = "9f8e7d6c",
+                                 .event = "LOBBY-ENABLED"};
+        xmpp_stanza_t *st = muc_render_effect(ctx, &e, suffix, "conference.meet.test", "1");
+        const char *from = xmpp_stanza_get_from(st);
+        const char *at;
+
+        assert_non_null(from);
+        at = strchr(from, '@');
+        from = at != NULL ? at + 1 : from;
+        assert_int_equal(strncmp(from, suffix, strlen(suffix)), 0);
+        assert_true(from[strlen(suffix)] == '\0' || from[strlen(suffix)] == '/');
+        xmpp_stanza_release(st);
+    }
 }
 
 static void test_chat(void **state)
@@ -309,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_parse_kick),
         cmocka_unit_test(test_render_presences),
         cmocka_unit_test(test_notify_json),
+        cmocka_unit_test(test_every_effect_is_from_the_lobby_domain),
         cmocka_unit_test(test_chat),
         cmocka_unit_test(test_disco),
     };
