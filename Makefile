@@ -51,7 +51,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps
+        stack stack-down demo deps prosody-13 suites-prosody-13
 all: $(LOBBYD)
 
 deps:
@@ -107,22 +107,47 @@ test: $(UNIT_BINS) $(LOBBYD)
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/docs-check
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/cli-check
 
+# The stack's Prosody: PROSODY=/path/to/prosody (default: the system's). Suites run against
+# another Prosody keep their counts apart, in test-results/$(RESULTS_SUBDIR).
+PROSODY ?=
+RESULTS_SUBDIR ?=
+SUITE_ENV = LOBBYD=$(abspath $(LOBBYD)) $(if $(PROSODY),PROSODY=$(abspath $(PROSODY))) \
+            RESULTS_DIR=$(abspath $(BUILD))/test-results$(if $(RESULTS_SUBDIR),/$(RESULTS_SUBDIR))
+
 # The unmodified Jitsi client library in headless Chromium against the real stack.
 e2e: $(LOBBYD)
-	$(Q)LOBBYD=$(abspath $(LOBBYD)) RESULTS_DIR=$(abspath $(BUILD))/test-results bash tests/e2e/run
+	$(Q)$(SUITE_ENV) bash tests/e2e/run
 
 # Integration tests on the real stack (Prosody + bridge + lobbyd + WebSocket clients).
 integration: $(LOBBYD)
-	$(Q)LOBBYD=$(abspath $(LOBBYD)) RESULTS_DIR=$(abspath $(BUILD))/test-results bash tests/integration/run
+	$(Q)$(SUITE_ENV) bash tests/integration/run
 
-# Everything CI runs: lint, unit and integration tests, then both again under
-# ASan/UBSan. The last line sums the plain run: "check: N passed, N failed".
+# Prosody 13 next to Debian 12's Prosody 0.12: Debian's bookworm-backports package unpacked
+# into build/prosody-13 (tests/stack/prosody-backports; the machine's packages stay as they are).
+PROSODY_13_DIR = build/prosody-13
+prosody-13:
+	$(Q)bash tests/stack/prosody-backports $(PROSODY_13_DIR)
+
+# The integration and browser suites once more against Prosody 13, unless the system's own
+# Prosody is 13 already (Debian 13), which the plain run has tested.
+suites-prosody-13: $(LOBBYD)
+	$(Q)case "$$(cat /usr/lib/prosody/prosody.version 2>/dev/null)" in \
+	  13.*) echo "check: the system's Prosody is 13; the suites above ran against it" ;; \
+	  *) $(MAKE) --no-print-directory prosody-13 && \
+	     $(MAKE) --no-print-directory PROSODY=$(PROSODY_13_DIR)/bin/prosody RESULTS_SUBDIR=prosody-13 \
+	         integration e2e ;; \
+	esac
+
+# Everything CI runs: lint, unit tests, the integration and browser suites against the system's
+# Prosody and against Prosody 13, then the unit and integration suites again under ASan/UBSan
+# (system Prosody). The last line sums the plain runs: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory suites-prosody-13
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)bash tests/summary $(BUILD)/test-results
 
@@ -156,12 +181,14 @@ bench: $(LOBBYD)
 STACK_DIR ?= $(CURDIR)/build/stack
 PORT_BASE ?= 15200
 stack: $(LOBBYD)
-	$(Q)LOBBYD=$(abspath $(LOBBYD)) bash tests/stack/stack-up "$(STACK_DIR)" "$(PORT_BASE)"
+	$(Q)LOBBYD=$(abspath $(LOBBYD)) $(if $(PROSODY),PROSODY=$(abspath $(PROSODY))) \
+	    bash tests/stack/stack-up "$(STACK_DIR)" "$(PORT_BASE)"
 stack-down:
 	$(Q)bash tests/stack/stack-down "$(STACK_DIR)"
 
 demo: $(LOBBYD)
-	$(Q)LOBBYD=$(abspath $(LOBBYD)) bash tests/stack/demo "$(STACK_DIR)" "$(PORT_BASE)"
+	$(Q)LOBBYD=$(abspath $(LOBBYD)) $(if $(PROSODY),PROSODY=$(abspath $(PROSODY))) \
+	    bash tests/stack/demo "$(STACK_DIR)" "$(PORT_BASE)"
 
 install: $(LOBBYD)
 	install -D -m 0755 $(LOBBYD) $(DESTDIR)$(BINDIR)/lobbyd

@@ -33,15 +33,19 @@ local lobbyd_domain = "lobby.meet.example.com";
 local component_secret_file = "/etc/lobbyd/component.secret";
 -- -----------------------------------------------------------------------------------------------
 
+-- Prosody 13 warns about direct use of Lua's libraries in a config file and offers them as
+-- `Lua.*`; Prosody 0.12 has no `Lua` and reads them directly.
+local lua = Lua or _G;
+
 local function read_secret(path)
-	local f, err = io.open(path, "r");
+	local f, err = lua.io.open(path, "r");
 	if not f then
-		error("lobbyd.cfg.lua: cannot read the component secret: "..tostring(err), 0);
+		lua.error("lobbyd.cfg.lua: cannot read the component secret: "..lua.tostring(err), 0);
 	end
 	local secret = f:read("*l");
 	f:close();
 	if not secret or secret == "" then
-		error("lobbyd.cfg.lua: the component secret file "..path.." is empty", 0);
+		lua.error("lobbyd.cfg.lua: the component secret file "..path.." is empty", 0);
 	end
 	return secret;
 end

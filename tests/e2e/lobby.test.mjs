@@ -8,7 +8,7 @@
 // in; the owner disables the lobby and a waiting guest walks in; the owner enables it again with
 // guests present. Scenarios run in order and share the owner, the approved guest and the room;
 // a second room checks that an owner who did not create the room is moderator too.
-import { describe, test } from "node:test";
+import { describe, test } from "../integration/lib/test.mjs";
 import assert from "node:assert/strict";
 import { useE2E } from "./lib/harness.mjs";
 

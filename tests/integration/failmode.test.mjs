@@ -1,6 +1,6 @@
 // (c) lobbyd stopped, paused, or a connected component that never answers: the bridge's fail
 // mode answers within the configured timeout; nothing hangs.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { NS } from "./lib/client.mjs";

@@ -1,7 +1,7 @@
 // Bridge traffic forged by a client: lobbyd takes bridge requests only from the MUC host, and the
 // bridge takes notifications only from lobbyd's component. Neither may let a client grant itself
 // rights, admit anyone or speak in a room as someone else.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack } from "./lib/stack.mjs";
 import { NS, xml } from "./lib/client.mjs";

@@ -1,5 +1,5 @@
 // (a) joins allowed through the bridge round trip, (b-i) a join refused with the lobby error.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { NS } from "./lib/client.mjs";

@@ -2,7 +2,7 @@
 // approve (one and several), deny, the owner dropping and coming back, disable with people
 // waiting, the main room destroyed, and what non-owners cannot do. One stack for the file; the
 // tests of a describe() run in order and share its room.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { NS, xml } from "./lib/client.mjs";

@@ -1,7 +1,7 @@
 // What lobbyd's log says about XMPP traffic: by default no stanza (they carry tokens), with
 // debug_xmpp = yes every stanza both ways. lobbyd spares libstrophe 0.12 the work of rendering
 // received stanzas it would not log (xmpp/compat.h); these tests hold both sides of that.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { mint } from "./lib/token.mjs";

@@ -1,7 +1,7 @@
 // A password-protected room with its lobby on, in each password_mode (lobbyd.conf):
 // bypass (default: the right password walks in as member), also-required (no right password, no
 // knocking), ignored (the lobby never looks at it).
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { mint } from "./lib/token.mjs";

@@ -1,5 +1,5 @@
 // (d) lobbyd survives Prosody being paused (SIGSTOP/SIGCONT) and restarted.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { useStack, verdictLine } from "./lib/stack.mjs";

@@ -1,7 +1,7 @@
 // lobbyd restarted (an upgrade, a crash and systemd's restart) while people wait: the state file
 // brings back the lobby, its waiters and its moderators; the check with the bridge lets go of
 // whoever left while lobbyd was down; the owner approves as before.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { useStack, verdictLine } from "./lib/stack.mjs";

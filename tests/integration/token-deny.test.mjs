@@ -1,5 +1,5 @@
 // (b-ii) with `invalid_token = deny`, a forged or an expired token is refused with lobbyd's reason.
-import { describe, test } from "node:test";
+import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { mint, mintLocal, forge } from "./lib/token.mjs";

@@ -60,6 +60,14 @@ stack_wait_log() {
     return 1
 }
 
+# prosody_version LAUNCHER: the version of the Prosody that LAUNCHER (a `prosody` script) runs,
+# read from prosody.version in its CFG_SOURCEDIR; "unknown" when it cannot tell.
+prosody_version() {
+    local src
+    src=$(sed -n "s/^CFG_SOURCEDIR='\(.*\)';.*/\1/p" "$1" 2>/dev/null | head -n 1)
+    if [ -n "$src" ] && [ -r "$src/prosody.version" ]; then head -n 1 "$src/prosody.version"; else echo unknown; fi
+}
+
 stack_size() { if [ -f "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 
 # stack_stop_pid PID NAME: SIGTERM (resuming a stopped process first), then SIGKILL after 10 s.

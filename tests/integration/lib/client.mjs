@@ -2,8 +2,13 @@
 // ANONYMOUS, and joins shaped like lib-jitsi-meet's (MUC <x/>, <nick/>, caps, stats-id).
 import { client, xml } from "@xmpp/client";
 
+// What @xmpp/client takes from the global scope and Node 18 (Debian 12's) does not put there:
+// WebSocket (Node 22) and Web Crypto (Node 19).
 if (typeof globalThis.WebSocket === "undefined") {
 	globalThis.WebSocket = (await import("ws")).WebSocket;
+}
+if (typeof globalThis.crypto === "undefined") {
+	globalThis.crypto = (await import("node:crypto")).webcrypto;
 }
 
 export { xml };
