@@ -51,7 +51,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps prosody-13 suites-prosody-13
+        stack stack-down demo deps backports suites-backports
 all: $(LOBBYD)
 
 deps:
@@ -103,16 +103,16 @@ $(UNIT_COMP): $(BUILD)/tests/unit/component/%: $(BUILD)/tests/unit/component/%.o
 
 # Unit and corpus tests: fast, no network. Test binaries run from the top directory.
 test: $(UNIT_BINS) $(LOBBYD)
-	$(Q)RESULTS_DIR=$(BUILD)/test-results bash tests/run-unit $(UNIT_BINS)
-	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/docs-check
-	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(BUILD)/test-results bash tests/cli-check
+	$(Q)mkdir -p $(RESULTS) && $(PKG_CONFIG) --modversion libstrophe >$(RESULTS)/libstrophe.version
+	$(Q)RESULTS_DIR=$(RESULTS) bash tests/run-unit $(UNIT_BINS)
+	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(RESULTS) bash tests/docs-check
+	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(RESULTS) bash tests/cli-check
 
-# The stack's Prosody: PROSODY=/path/to/prosody (default: the system's). Suites run against
-# another Prosody keep their counts apart, in test-results/$(RESULTS_SUBDIR).
+# The stack's Prosody: PROSODY=/path/to/prosody (default: the system's). RESULTS is where the
+# suites leave their counts for the closing summary.
 PROSODY ?=
-RESULTS_SUBDIR ?=
-SUITE_ENV = LOBBYD=$(abspath $(LOBBYD)) $(if $(PROSODY),PROSODY=$(abspath $(PROSODY))) \
-            RESULTS_DIR=$(abspath $(BUILD))/test-results$(if $(RESULTS_SUBDIR),/$(RESULTS_SUBDIR))
+RESULTS ?= $(abspath $(BUILD))/test-results
+SUITE_ENV = LOBBYD=$(abspath $(LOBBYD)) $(if $(PROSODY),PROSODY=$(abspath $(PROSODY))) RESULTS_DIR=$(RESULTS)
 
 # The unmodified Jitsi client library in headless Chromium against the real stack.
 e2e: $(LOBBYD)
@@ -122,32 +122,35 @@ e2e: $(LOBBYD)
 integration: $(LOBBYD)
 	$(Q)$(SUITE_ENV) bash tests/integration/run
 
-# Prosody 13 next to Debian 12's Prosody 0.12: Debian's bookworm-backports package unpacked
-# into build/prosody-13 (tests/stack/prosody-backports; the machine's packages stay as they are).
-PROSODY_13_DIR = build/prosody-13
-prosody-13:
-	$(Q)bash tests/stack/prosody-backports $(PROSODY_13_DIR)
-
-# The integration and browser suites once more against Prosody 13, unless the system's own
-# Prosody is 13 already (Debian 13), which the plain run has tested.
-suites-prosody-13: $(LOBBYD)
+# What Debian 12's bookworm-backports (and Debian 13) carry: Prosody 13.0.1 and libstrophe
+# 0.14.0, unpacked into build/backports by tests/stack/backports (the machine's own packages
+# stay as they are). suites-backports builds lobbyd against that libstrophe into
+# build/strophe-0.14 and runs the unit tests there, then the integration and browser suites
+# against that Prosody. On a system whose own Prosody is 13 already (Debian 13) the plain run
+# has tested that combination, and this adds nothing.
+BACKPORTS = $(CURDIR)/build/backports
+backports:
+	$(Q)bash tests/stack/backports $(BACKPORTS)
+suites-backports:
 	$(Q)case "$$(cat /usr/lib/prosody/prosody.version 2>/dev/null)" in \
 	  13.*) echo "check: the system's Prosody is 13; the suites above ran against it" ;; \
-	  *) $(MAKE) --no-print-directory prosody-13 && \
-	     $(MAKE) --no-print-directory PROSODY=$(PROSODY_13_DIR)/bin/prosody RESULTS_SUBDIR=prosody-13 \
-	         integration e2e ;; \
+	  *) $(MAKE) --no-print-directory backports && \
+	     PKG_CONFIG_PATH=$(BACKPORTS)/pkgconfig $(MAKE) --no-print-directory BUILD=build/strophe-0.14 \
+	         LDFLAGS="$(LDFLAGS) -Wl,-rpath,$(BACKPORTS)/root/usr/lib/x86_64-linux-gnu" \
+	         PROSODY=$(BACKPORTS)/bin/prosody RESULTS=$(abspath build/test-results)/backports \
+	         test integration e2e ;; \
 	esac
 
 # Everything CI runs: lint, unit tests, the integration and browser suites against the system's
-# Prosody and against Prosody 13, then the unit and integration suites again under ASan/UBSan
-# (system Prosody). The last line sums the plain runs: "check: N passed, N failed".
+# Prosody and libstrophe, all three again against bookworm-backports' Prosody 13 and libstrophe
+# 0.14, then the unit and integration suites under ASan/UBSan (system Prosody). The last line sums the plain runs: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
-	$(Q)$(MAKE) --no-print-directory suites-prosody-13
+	$(Q)$(MAKE) --no-print-directory suites-backports
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)bash tests/summary $(BUILD)/test-results
 
@@ -216,7 +219,7 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name 'prosody-*' -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) -name backports -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- token fuzz/bench targets ----
 # fuzz-token: tests/fuzz/fuzz_token.c built with clang -fsanitize=fuzzer,address,undefined

@@ -82,16 +82,27 @@ static void test_renders_everything_until_quiet(void **state)
     }
 }
 
-/* Debian 12's libstrophe is 0.12.2: the workaround is on there. */
+/* The workaround is on with libstrophe 0.12.x only (Debian 12's 0.12.2);
+ * with later versions (bookworm-backports' and Debian 13's 0.14.0), which
+ * render received stanzas only when they log them, quiet changes nothing.
+ * pkg-config's cflags name the version this binary is built and linked
+ * against. */
 static void test_quiet_refuses_received_traffic(void **state)
 {
     (void)state;
     compat_quiet_receive(true);
     for (size_t i = 0; i < sizeof(traffic) / sizeof(traffic[0]); i++) {
         int rc;
+        char *text = render(traffic[i], &rc);
 
-        assert_null(render(traffic[i], &rc));
+#if LIBXMPP_VERSION_MAJOR == 0 && LIBXMPP_VERSION_MINOR == 12
+        assert_null(text);
         assert_int_not_equal(rc, XMPP_EOK);
+#else
+        assert_int_equal(rc, XMPP_EOK);
+        assert_non_null(strstr(text, rendered[i]));
+        xmpp_free(ctx, text);
+#endif
     }
 }
 
