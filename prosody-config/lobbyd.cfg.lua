@@ -1,7 +1,7 @@
 -- lobbyd.cfg.lua: the Prosody side of lobbyd, for /etc/prosody/conf.d/.
 --
--- Prosody 0.12 reads this file through `Include "conf.d/*.cfg.lua"` (the last line of Debian's
--- /etc/prosody/prosody.cfg.lua). Copy it there, edit the two values just below, and make the
+-- Prosody (0.12 and 13 alike) reads this file through `Include "conf.d/*.cfg.lua"` (the last
+-- line of Debian's /etc/prosody/prosody.cfg.lua). Copy it there, edit the two values just below, and make the
 -- three by-hand changes described at the end of this header.
 --
 -- This file sets:
@@ -9,8 +9,8 @@
 --   * the external component lobbyd connects to (XEP-0114), with its secret read from a file.
 --
 -- By hand, in the file that defines your Jitsi hosts (e.g. /etc/prosody/conf.avail/
--- meet.example.com.cfg.lua). Prosody 0.12 cannot add to a list set in another file, so these
--- lines cannot live here:
+-- meet.example.com.cfg.lua). Prosody 0.12 cannot add to a list set in another file (13 can,
+-- but the order in which conf.d files are read is not fixed), so these lines cannot live here:
 --   1. plugin_paths (global section): add the directory holding mod_lobbyd_bridge.lua and
 --      its lobbyd_bridge_*.lib.lua files (the module loads them from beside itself),
 --        plugin_paths = { "/usr/share/jitsi-meet/prosody-plugins/", "/usr/local/lib/lobbyd/prosody-modules" }
