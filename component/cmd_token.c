@@ -243,9 +243,10 @@ static int cmd_check(int argc, char **argv)
     struct token_claims claims;
     struct token_reason why;
     char fp[TOKEN_FINGERPRINT_SIZE], *token = NULL;
+    const char *notes[4];
     enum token_status st;
     json_t *out = NULL;
-    size_t len = 0;
+    size_t len = 0, n;
     int rc;
 
     memset(&claims, 0, sizeof(claims));
@@ -261,6 +262,9 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "lobbyd token check: %s: %s\n", args.path, why.text);
         goto out;
     }
+    n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "lobbyd token check: note: stricter than Jitsi: %s\n", notes[i]);
     token = read_token(&len);
     if (token == NULL) {
         fprintf(stderr, "lobbyd token check: cannot read stdin\n");

@@ -100,8 +100,9 @@ static const struct opt opts[] = {
      "a token without a room claim is refused"},
     {"jwt_require_exp", OPT_BOOL, O(jwt_require_exp), 0, 0, "no", NULL, false,
      "a token without an exp claim (one that never expires) is refused; Jitsi accepts them"},
-    {"jwt_allow_wildcard_room", OPT_BOOL, O(jwt_allow_wildcard_room), 0, 0, "no", NULL, false,
-     "a room claim of * is valid for every room"},
+    {"jwt_allow_wildcard_room", OPT_BOOL, O(jwt_allow_wildcard_room), 0, 0, "yes", NULL, false,
+     "a room claim of * is valid for every room, as Jitsi's own token check has it; no "
+     "refuses such tokens (lobbyd says so at start-up)"},
     {"jwt_verify_domain", OPT_BOOL, O(jwt_verify_domain), 0, 0, "no", NULL, false,
      "check sub against jwt_domain"},
     {"lock_file", OPT_STR, O(lock_file), 0, 0, NULL, NULL, false,
@@ -541,6 +542,20 @@ int config_load_secret(struct config *cfg, FILE *errs)
         return -1;
     }
     return 0;
+}
+
+size_t config_stricter_than_jitsi(const struct config *cfg, const char **notes, size_t max)
+{
+    size_t n = 0;
+
+    if (!cfg->jwt_allow_wildcard_room && n < max)
+        notes[n++] = "jwt_allow_wildcard_room = no: tokens with room \"*\" are refused, which "
+                     "Jitsi accepts and many issuers mint; their holders get what invalid_token "
+                     "says (an owner among them knocks on their own door). Set it to yes to "
+                     "accept them as Jitsi does";
+    if (cfg->jwt_require_exp && n < max)
+        notes[n++] = "jwt_require_exp = yes: tokens without exp are refused, which Jitsi accepts";
+    return n;
 }
 
 void config_print_help(FILE *out)

@@ -112,6 +112,14 @@ int config_check_secrecy(int fd, const char *path, char *why, size_t whysz);
 /* Print every key with its type, default and help text. Cannot fail. */
 void config_print_help(FILE *out);
 
+/*
+ * Where 'cfg' makes lobbyd refuse tokens that Jitsi's own token check
+ * accepts: up to 'max' sentences an operator can act on (static strings)
+ * into 'notes'. Returns how many. Said at start-up, by --check and by
+ * `lobbyd token check`, never silently.
+ */
+size_t config_stricter_than_jitsi(const struct config *cfg, const char **notes, size_t max);
+
 /* Print the KEYS section of lobbyd.conf(5) in roff, from the same table.
  * docs/lobbyd.conf.5 embeds it; a test keeps the two equal. Cannot fail. */
 void config_print_man(FILE *out);

@@ -94,7 +94,9 @@ static int take_lock(const char *path)
 
 static int check_config(struct config *cfg)
 {
+    const char *notes[4];
     struct dispatch *d;
+    size_t n;
 
     if (config_load_secret(cfg, stderr) == -1)
         return 2;
@@ -102,6 +104,9 @@ static int check_config(struct config *cfg)
     if (d == NULL)
         return 2;
     dispatch_free(d);
+    n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
+    for (size_t i = 0; i < n; i++)
+        printf("note: stricter than Jitsi: %s\n", notes[i]);
     printf("configuration OK\n");
     return 0;
 }
@@ -122,6 +127,8 @@ static void ask_who_is_present(struct stream *s, const struct dispatch *d)
 
 static int run(struct config *cfg)
 {
+    const char *notes[4];
+    size_t n;
     struct stream_params sp;
     struct stream_handlers sh;
     struct dispatch *d = NULL;
@@ -163,6 +170,9 @@ static int run(struct config *cfg)
     log_buffer(true);
     log_info("lobbyd %s: serving %s for %s (MUC %s)", LOBBYD_VERSION, cfg->component_jid,
              cfg->main_domain, cfg->muc_domain);
+    n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
+    for (size_t i = 0; i < n; i++)
+        log_warnx("config: stricter than Jitsi: %s", notes[i]);
     while (!quit) {
         if (reload) {
             reload = 0;

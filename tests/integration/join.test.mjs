@@ -95,4 +95,19 @@ describe("joins through the bridge and lobbyd", { timeout: 60000 }, () => {
 		assert.equal(r.affiliation, "owner");
 		assert.equal(r.role, "moderator");
 	});
+
+	// What many Jitsi deployments mint, and what Jitsi's own token check accepts by default.
+	test("an owner token with room \"*\" walks into the members-only room as owner, under the defaults", async () => {
+		const { stack } = s;
+		const ownerW = await connect({ token: mint(stack, { room: "*", moderator: true, name: "Owner W" }) });
+		const mark = stack.mark("lobbyd");
+		const r = await ownerW.join(room, { displayName: "Owner W" });
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "owner");
+		assert.equal(r.role, "moderator");
+		await stack.waitLog("lobbyd", (l) => verdictLine(room, "allow")(l) && l.includes("rule=owner-claim"),
+			{ offset: mark });
+		assert.ok(!stack.readFrom("lobbyd", 0).includes("stricter than Jitsi"),
+			"lobbyd warned about a stricter-than-Jitsi setting under the test stack's defaults");
+	});
 });

@@ -52,3 +52,27 @@ describe("lobbyd's log with debug_xmpp = yes", { timeout: 60000 }, () => {
 		assert.match(text, /\bSENT: /);
 	});
 });
+
+describe("lobbyd's log with jwt_allow_wildcard_room = no", { timeout: 60000 }, () => {
+	const s = useStack({ lobbydExtra: "jwt_allow_wildcard_room = no" });
+	const connect = clientPool(s);
+
+	test("start-up warns that it is stricter than Jitsi; an owner's room \"*\" token is refused with the option named", async () => {
+		const { stack } = s;
+		assert.match(stack.readFrom("lobbyd", 0),
+			/WARN config: stricter than Jitsi: jwt_allow_wildcard_room = no: tokens with room "\*" are refused.*Set it to yes/);
+		const node = `strict-${rand()}`;
+		const room = `${node}@${stack.env.MUC_DOMAIN}`;
+		// Someone else opened the room, so Prosody does not make the next joiner its creator-owner.
+		const first = await (await connect()).join(room, { displayName: "First" });
+		assert.ok(first.ok, `first join refused: ${first}`);
+		const owner = await connect({ token: mint(stack, { room: "*", moderator: true, name: "Owner" }) });
+		const mark = stack.mark("lobbyd");
+		const r = await owner.join(room, { displayName: "Owner" });
+		// invalid_token = guest (the default): in as a guest of the open room, not as an owner.
+		assert.ok(r.ok, `join refused: ${r}`);
+		assert.equal(r.affiliation, "none");
+		await stack.waitLog("lobbyd", (l) => l.includes(room) && l.includes("jwt_allow_wildcard_room is off"),
+			{ offset: mark });
+	});
+});
