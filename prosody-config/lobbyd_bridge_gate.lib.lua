@@ -181,9 +181,10 @@ local function on_presence(event)
 		state.asked[stanza] = true;
 		local affiliation = verdict.attr.affiliation;
 		if room and settable_affiliations[affiliation] and room:get_affiliation(stanza.attr.from) ~= affiliation then
-			-- Before mod_muc routes the join, so the new occupant's default role follows it.
-			local ok, err_type, condition = room:set_affiliation(true, jid.bare(stanza.attr.from), affiliation,
-				"lobbyd rule "..rule);
+			-- Before mod_muc routes the join, so the new occupant's default role follows it. No
+			-- reason: Prosody shows it to the occupants, and how someone got in (the rule) is for
+			-- lobbyd's log only; Jitsi's own modules grant without one too.
+			local ok, err_type, condition = room:set_affiliation(true, jid.bare(stanza.attr.from), affiliation);
 			if not ok then
 				local reply = st.error_reply(stanza, err_type or "cancel", condition or "internal-server-error");
 				return refuse(origin, stanza, room_jid,

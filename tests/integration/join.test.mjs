@@ -110,4 +110,17 @@ describe("joins through the bridge and lobbyd", { timeout: 60000 }, () => {
 		assert.ok(!stack.readFrom("lobbyd", 0).includes("stricter than Jitsi"),
 			"lobbyd warned about a stricter-than-Jitsi setting under the test stack's defaults");
 	});
+
+	// Owners B, C and W were granted owner on joining, while A was in the room. The stock Jitsi
+	// modules grant affiliations without a reason; how someone got in stays in lobbyd's log.
+	test("the occupants see the owner grants without a reason that names lobbyd's rule", async () => {
+		const { stack } = s;
+		// The presence of the last of them reaches A after W's own join has completed.
+		await ownerA.waitFor((st) => st.is("presence") && st.attrs.from?.startsWith(room)
+			&& String(st).includes("Owner W") && String(st).includes('affiliation="owner"'), 5000, { includePast: true });
+		const seen = ownerA.stanzas.filter((st) => st.attrs.from?.startsWith(room)).map(String);
+		const told = seen.filter((t) => /<reason|lobbyd|owner-claim/.test(t));
+		assert.deepEqual(told, [], "an occupant was told how someone got in");
+		assert.match(stack.readFrom("lobbyd", 0), /rule=owner-claim/);
+	});
 });
