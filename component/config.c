@@ -63,8 +63,9 @@ static const struct opt opts[] = {
     {"invalid_token", OPT_ENUM, O(invalid_token), 0, 0, "guest", invalid_tokens, false,
      "a token that fails verification: guest (treated as no token) or deny (join refused)"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
-     "guests must give a display name before knocking (never applies to owners); it is also "
-     "advertised on the lobby domain's disco#info, so Jitsi Meet asks every user for a name"},
+     "guests must give a display name before knocking (never applies to owners); Jitsi Meet asks "
+     "for one up front only where the stock lobby would: the room on the connection URL has its "
+     "lobby on and the user would knock"},
     {"ask_tokenless_joins", OPT_BOOL, O(ask_tokenless_joins), 0, 0, "no", NULL, false,
      "yes: the bridge asks lobbyd about every join, and lobbyd logs a verdict for each; no: joins "
      "without a token into rooms whose lobby is off (always allowed unchanged) skip the round trip"},

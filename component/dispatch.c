@@ -117,29 +117,30 @@ static enum lobby_password password_of(const char *s)
     return LOBBY_PW_NONE;
 }
 
-/* Verify the join's token for its room; fill the token facts of 'lj'. */
-static void check_token(struct dispatch *d, const struct bridge_join *bj, struct lobby_join *lj,
-                        struct token_reason *why, char fp[TOKEN_FINGERPRINT_SIZE])
+/* Verify 'token' (NULL: none) for the main room 'room' (a bare JID); fill
+ * the token facts of 'lj'. */
+static void check_token(struct dispatch *d, const char *room, const char *token, size_t token_len,
+                        struct lobby_join *lj, struct token_reason *why,
+                        char fp[TOKEN_FINGERPRINT_SIZE])
 {
     struct token_claims claims;
     char node[DISPATCH_NODE_MAX];
-    const char *at = strchr(bj->room, '@');
-    size_t n = at != NULL ? (size_t)(at - bj->room) : 0;
+    const char *at = strchr(room, '@');
+    size_t n = at != NULL ? (size_t)(at - room) : 0;
     enum token_status st;
 
     memcpy(fp, "none", 5);
     lj->token = LOBBY_TOKEN_NONE;
-    if (bj->token == NULL)
+    if (token == NULL)
         return;
     if (n >= sizeof(node))
         n = sizeof(node) - 1;
-    memcpy(node, bj->room, n);
+    memcpy(node, room, n);
     node[n] = '\0';
-    st = token_verify(d->verifier, bj->token, bj->token_len, node, (int64_t)time(NULL), &claims,
-                      why);
+    st = token_verify(d->verifier, token, token_len, node, (int64_t)time(NULL), &claims, why);
     if (st != TOKEN_VALID) {
         /* A verified token carries its fingerprint; a refused one gets it here. */
-        token_fingerprint(bj->token, bj->token_len, fp);
+        token_fingerprint(token, token_len, fp);
         lj->token = LOBBY_TOKEN_INVALID;
         lj->token_reason = why->text;
         return;
@@ -192,7 +193,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     lj.room_exists = bj->room_exists;
     lj.members_only = bj->members_only;
     lj.password = password_of(bj->password);
-    check_token(d, bj, &lj, &why, fp);
+    check_token(d, bj->room, bj->token, bj->token_len, &lj, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
     /* A knock switches the room's lobby on; other verdicts only record
@@ -207,6 +208,34 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(bj->display_name, qname, sizeof(qname)),
              v->action, v->affiliation != NULL ? v->affiliation : "unchanged", v->rule, fp,
              log_quote(d->last.text, qtext, sizeof(qtext)));
+}
+
+bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_disco *bd)
+{
+    struct dispatch *d = arg;
+    struct lobby_join lj;
+    struct token_reason why;
+    char fp[TOKEN_FINGERPRINT_SIZE], room[DISPATCH_NODE_MAX + BRIDGE_JID_MAX + 2];
+    const char *rule = "no-room";
+    bool ask = false;
+    int n;
+
+    /* The stock lobby asks only for the room named on the connection URL. */
+    if (bd != NULL && bd->room != NULL) {
+        n = snprintf(room, sizeof(room), "%s@%s", bd->room, d->cfg->muc_domain);
+        if (n < 0 || (size_t)n >= sizeof(room))
+            return false;
+        memset(&lj, 0, sizeof(lj));
+        memset(&why, 0, sizeof(why));
+        lj.room = room;
+        lj.real_jid = jid;
+        check_token(d, room, bd->token, bd->token_len, &lj, &why, fp);
+        ask = lobby_asks_display_name(d->lobby, &lj, monotonic_ms(), &rule);
+    }
+    log_debug("disco: jid=%s room=%s display name asked=%s rule=%s", jid,
+              bd != NULL && bd->room != NULL ? room : "(none on the URL)", ask ? "yes" : "no",
+              rule);
+    return ask;
 }
 
 /* A lobby call returned -1 with errno 'e' (saved right after the call).

@@ -33,6 +33,10 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
  * lobbyd believed it: handled as the leave lobbyd missed. */
 int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out);
 
+/* stream_handlers.asks_display_name: whether client 'jid' must give a
+ * display name before joining the room its connection URL names. */
+bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_disco *d);
+
 /* The sessions lobbyd believes present, to ask the bridge about after a
  * (re)connect. Returns how many are in '*out' (NULL when none), which the
  * caller frees with dispatch_sessions_free(). Cannot fail. */

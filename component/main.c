@@ -157,12 +157,12 @@ static int run(struct config *cfg)
     sp.bridge_from = cfg->muc_domain;
     sp.backoff_max_ms = cfg->reconnect_max_ms;
     sp.debug_xmpp = cfg->debug_xmpp;
-    sp.displayname_required = cfg->displayname_required;
     sh.arg = d;
     sh.on_join = dispatch_on_join;
     sh.on_event = dispatch_on_event;
     sh.on_muc = dispatch_on_muc;
     sh.on_gone = dispatch_on_gone;
+    sh.asks_display_name = dispatch_asks_display_name;
     s = stream_new(&sp, &sh);
     if (s == NULL)
         goto out;

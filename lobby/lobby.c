@@ -299,6 +299,33 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
     return 0;
 }
 
+bool lobby_asks_display_name(const struct lobby *lb, const struct lobby_join *join,
+                             uint64_t now_ms, const char **rule)
+{
+    const struct room *r = join != NULL && join->room != NULL ? lobby_find_main(lb, join->room) : NULL;
+    struct lobby_join j;
+    struct lobby_verdict v;
+    struct policy_facts f = {
+        .cfg = &lb->cfg,
+        .join = &j,
+        .admission = POLICY_ADMISSION_NONE,
+    };
+
+    if (rule != NULL)
+        *rule = "no-lobby";
+    if (r == NULL || !r->enabled)
+        return false;
+    j = *join;
+    j.room_exists = true;
+    j.members_only = true;
+    j.display_name = NULL;
+    join_admission(r, j.real_jid, now_ms, &f);
+    policy_decide(&f, &v);
+    if (rule != NULL)
+        *rule = v.rule;
+    return v.action == LOBBY_NEED_NAME;
+}
+
 /* ---- lobby on and off ---- */
 
 int lobby_on_enable(struct lobby *lb, const char *room, const char *actor,

@@ -130,6 +130,22 @@ void lobby_free(struct lobby *lb);
 int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
                   uint64_t now_ms, struct lobby_verdict *out);
 
+/*
+ * Whether a session that is about to join 'join->room' must be asked for a
+ * display name before it tries (the stock lobby's #displayname_required
+ * disco feature): display names are required, lobbyd has the room's lobby
+ * on, and the rules above, applied to 'join' without a display name, would
+ * answer NEED_NAME. So owners, bypass tokens, service identities and
+ * admitted sessions are never asked, and neither is anyone for a room
+ * without a lobby. The room facts of 'join' (room_exists, members_only,
+ * display_name) are ignored: lobbyd's own state stands in for them. Changes
+ * nothing. '*rule', when not NULL, gets the static name of the rule that
+ * decided ("no-lobby" for a room whose lobby lobbyd does not have on).
+ * Cannot fail.
+ */
+bool lobby_asks_display_name(const struct lobby *lb, const struct lobby_join *join,
+                             uint64_t now_ms, const char **rule);
+
 /* Prepare an empty batch. Cannot fail. */
 void lobby_actions_init(struct lobby_actions *a);
 

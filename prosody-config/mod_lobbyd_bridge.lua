@@ -6,7 +6,7 @@
 -- lobbyd_bridge_gate.lib.lua and the main-room side (§2, §3) in lobbyd_bridge_room.lib.lua, beside
 -- this file; this one holds the options, the VirtualHost part and the wiring.
 --
--- Load it on the main VirtualHost (captures the session's token, announces the lobby in the
+-- Load it on the main VirtualHost (captures the session's token and room, announces the lobby in the
 -- host's disco#info) and on the main MUC component (gates joins, reports room events); the
 -- same file detects which part to run:
 --
@@ -22,6 +22,11 @@
 
 local http_util = require "util.http";
 local jid = require "util.jid";
+local nodeprep = require "util.encodings".stringprep.nodeprep;
+local st = require "util.stanza";
+
+local xmlns_bridge = "urn:lobbyd:bridge:0";
+local xmlns_disco_info = "http://jabber.org/protocol/disco#info";
 
 -- Options (re-read on config-reloaded; a bad value keeps the previous ones there).
 local component, timeout, fail_mode;
@@ -65,14 +70,20 @@ if not is_muc then
 	-- Host part: keep the raw JWT the client put on the WebSocket/BOSH URL (?token=).
 	-- Jitsi's token modules set session.auth_token themselves; the MUC part prefers that.
 	-- The token is never logged.
+	-- Also keep the room named there (?room=, as Jitsi clients connect): lobbyd needs it to say
+	-- whether this session must give a display name (below). Jitsi's mod_jitsi_session keeps the
+	-- same in session.jitsi_web_query_room, which is preferred.
 	local function capture_token(event)
 		local request = event.request;
 		local query = request and request.url and request.url.query;
 		if not query then return; end
 		local params = http_util.formdecode(query);
-		local token = type(params) == "table" and params.token or nil;
-		if type(token) == "string" and token ~= "" then
-			event.session.lobbyd_token = token;
+		if type(params) ~= "table" then return; end
+		if type(params.token) == "string" and params.token ~= "" then
+			event.session.lobbyd_token = params.token;
+		end
+		if type(params.room) == "string" and params.room ~= "" then
+			event.session.lobbyd_room = params.room;
 		end
 	end
 	-- mod_websocket and mod_bosh are global modules: they fire these on the global event bus,
@@ -80,6 +91,35 @@ if not is_muc then
 	-- hook the same events and set session.auth_token, which is preferred over ours.
 	module:hook_global("websocket-session", capture_token);
 	module:hook_global("bosh-session", capture_token);
+
+	-- Before joining, Jitsi clients ask the lobby domain's disco#info (node lobbyrooms) whether
+	-- they must give a display name. lobbyd answers it, but only the session knows the room on its
+	-- URL and its token: the bridge adds them to the query (docs/bridge-protocol.md §4), replacing
+	-- whatever the client put there itself. No room with a tenant prefix is reported: lobbyd
+	-- cannot name that room, so it does not ask.
+	module:hook("pre-iq/host", function (event)
+		local stanza = event.stanza;
+		if stanza.attr.type ~= "get" or stanza.attr.to ~= component then return; end
+		local query = stanza.tags[1];
+		if not query or query.name ~= "query" or query.attr.xmlns ~= xmlns_disco_info
+			or query.attr.node ~= "lobbyrooms" then
+			return;
+		end
+		query:maptags(function (tag)
+			if tag.attr.xmlns == xmlns_bridge then return nil; end
+			return tag;
+		end);
+		local session = event.origin;
+		local room = session.jitsi_web_query_room or session.lobbyd_room;
+		local prefix = session.jitsi_web_query_prefix;
+		room = type(room) == "string" and (prefix == nil or prefix == "") and nodeprep(room) or nil;
+		local token = session.auth_token or session.lobbyd_token;
+		local facts = st.stanza("session", { xmlns = xmlns_bridge, room = room });
+		if type(token) == "string" and token ~= "" then
+			facts:text_tag("token", token);
+		end
+		query:add_child(facts);
+	end);
 	return;
 end
 

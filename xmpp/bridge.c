@@ -165,6 +165,44 @@ void bridge_join_clear(struct bridge_join *j)
     memset(j, 0, sizeof(*j));
 }
 
+int bridge_parse_disco(xmpp_stanza_t *query, struct bridge_disco *out, char *why)
+{
+    xmpp_stanza_t *el = stanza_child(query, "session", BRIDGE_NS);
+    struct bridge_disco d;
+    const char *room;
+
+    memset(out, 0, sizeof(*out));
+    memset(&d, 0, sizeof(d));
+    why[0] = '\0';
+    if (el == NULL)
+        return 1;
+    room = xmpp_stanza_get_attribute(el, "room");
+    if (room != NULL && *room != '\0' &&
+        req_attr(el, "room", BRIDGE_NODE_MAX, &d.room, why) == -1)
+        goto fail;
+    if (d.room != NULL && strpbrk(d.room, "@/") != NULL) {
+        snprintf(why, BRIDGE_WHY_MAX, "room is not a room name (no @ or / allowed)");
+        goto fail;
+    }
+    if (opt_text(el, "token", BRIDGE_TOKEN_MAX, &d.token, &d.token_len, why) == -1)
+        goto fail;
+    *out = d;
+    return 0;
+fail:
+    bridge_disco_clear(&d);
+    return -1;
+}
+
+void bridge_disco_clear(struct bridge_disco *d)
+{
+    free(d->room);
+    if (d->token != NULL) {
+        OPENSSL_cleanse(d->token, d->token_len);
+        free(d->token);
+    }
+    memset(d, 0, sizeof(*d));
+}
+
 xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
                                     const struct bridge_verdict *v)
 {

@@ -17,6 +17,7 @@
 #define BRIDGE_NS "urn:lobbyd:bridge:0"
 #define BRIDGE_JID_MAX 3071             /* RFC 7622: three parts of 1023 bytes */
 #define BRIDGE_NICK_MAX 1023
+#define BRIDGE_NODE_MAX 1023             /* a JID's local part */
 #define BRIDGE_NAME_MAX 1024            /* display name, bytes */
 #define BRIDGE_TOKEN_MAX 16384          /* transport bound: twice what jwt/ accepts, so an
                                            oversized token is refused there with a reason */
@@ -81,6 +82,30 @@ int bridge_verdict_text(xmpp_stanza_t *req, const char *from,
 
 /* A buffer bridge_verdict_text() nearly always fits in. */
 #define BRIDGE_VERDICT_TEXT_MAX 2048
+
+/*
+ * The facts of the session behind a client's disco#info query of the lobby
+ * domain (node "lobbyrooms"), which the bridge adds to the query as
+ * <session xmlns=BRIDGE_NS room='node'><token/></session>
+ * (docs/bridge-protocol.md §4). Owned strings, freed by
+ * bridge_disco_clear(); NULL when absent.
+ */
+struct bridge_disco {
+    char *room;                 /* node of the room named on the connection URL */
+    char *token;
+    size_t token_len;
+};
+
+/*
+ * Parse the <session/> child of the disco#info <query/> 'query'. Returns 1
+ * when there is none (the query came from a host without the bridge), 0
+ * with 'out' filled, or -1 with the reason in 'why' (size BRIDGE_WHY_MAX)
+ * and 'out' empty. 'out' is cleared on entry.
+ */
+int bridge_parse_disco(xmpp_stanza_t *query, struct bridge_disco *out, char *why);
+
+/* Free what 'd' holds (wiping the token) and zero it. Cannot fail. */
+void bridge_disco_clear(struct bridge_disco *d);
 
 #define BRIDGE_MAX_INVITEES 10000     /* "admit all" of a full lobby in one message */
 

@@ -430,6 +430,29 @@ static void handle_present_answer(struct stream *s, xmpp_stanza_t *iq, const cha
                  n, g.n);
 }
 
+/* disco#info of the lobby domain or a lobby room. Only the domain's node
+ * "lobbyrooms" depends on who asks (docs/bridge-protocol.md §4). */
+static void handle_disco(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+{
+    const char *node = xmpp_stanza_get_attribute(query, "node");
+    const char *to = xmpp_stanza_get_to(iq);
+    const char *from = xmpp_stanza_get_from(iq);
+    struct bridge_disco d;
+    char why[BRIDGE_WHY_MAX];
+    bool ask = false;
+    int rc;
+
+    if (node != NULL && strcmp(node, "lobbyrooms") == 0 && from != NULL && to != NULL &&
+        strcmp(to, s->p.jid) == 0) {
+        rc = bridge_parse_disco(query, &d, why);
+        if (rc == -1)
+            log_info("disco: ignored the session facts in the query of %s: %s", from, why);
+        ask = s->h.asks_display_name(s->h.arg, from, rc == 0 ? &d : NULL);
+        bridge_disco_clear(&d);
+    }
+    send_release(s, muc_disco_reply(iq, s->p.jid, ask));
+}
+
 static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
 {
     struct stream *s = arg;
@@ -455,8 +478,9 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
         handle_event(s, iq, child);
         return 1;
     }
-    if (strcmp(type, "get") == 0 && stanza_child(iq, "query", "http://jabber.org/protocol/disco#info")) {
-        send_release(s, muc_disco_reply(iq, s->p.jid, s->p.displayname_required));
+    child = stanza_child(iq, "query", "http://jabber.org/protocol/disco#info");
+    if (child != NULL && strcmp(type, "get") == 0) {
+        handle_disco(s, iq, child);
         return 1;
     }
     if (strcmp(type, "set") == 0 && stanza_child(iq, "query", "http://jabber.org/protocol/muc#admin")) {

@@ -26,7 +26,6 @@ struct stream_params {
     const char *bridge_from;    /* the only JID allowed to send bridge requests */
     unsigned backoff_max_ms;
     bool debug_xmpp;            /* log every stanza (unsafe: tokens) */
-    bool displayname_required;  /* advertised on the lobby domain's disco#info */
 };
 
 struct stream_handlers {
@@ -45,6 +44,11 @@ struct stream_handlers {
      * missed while the stream was down; stream_ask_present()). Same
      * contract as on_event. */
     int (*on_gone)(void *arg, const struct bridge_session *ses, const struct lobby_actions **out);
+    /* A client ('jid', its full JID) asks the lobby domain's disco#info,
+     * node "lobbyrooms", before joining: should it be asked for a display
+     * name (the #displayname_required feature)? 'd' is what the bridge
+     * added about its session, NULL when nothing usable was added. */
+    bool (*asks_display_name)(void *arg, const char *jid, const struct bridge_disco *d);
 };
 
 struct stream_stats {

@@ -22,10 +22,13 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 	const room = `e2e-${Math.random().toString(36).slice(2, 8)}`;
 	const s = { owner: null, ownerToken: null, guest: null, waiting: null };
 
-	// A guest without a token asks for the main room and must be sent to the lobby: the join
-	// fails with membersOnly, carrying the lobby room's JID. Returns that JID.
+	// A guest without a token asks for the main room and must be sent to the lobby: the client is
+	// told up front that a display name is required (the room on its URL has a lobby), and the
+	// join fails with membersOnly, carrying the lobby room's JID. Returns that JID.
 	async function refusedGuest(guest, name) {
-		await guest.connect();
+		const connected = guest.mark();
+		await guest.connect(null, { room });
+		await guest.waitFor("DISPLAY_NAME_REQUIRED", { since: connected });
 		const since = guest.mark();
 		await guest.join(room, name);
 		const ev = await guest.waitFor(JOIN_RESULT, { since });
@@ -121,7 +124,8 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 			const gSince = s.guest.mark();
 			await s.owner.leaveAndDisconnect();
 			await s.guest.waitFor("USER_LEFT", { since: gSince });
-			await s.owner.connect(s.ownerToken);
+			const connected = s.owner.mark();
+			await s.owner.connect(s.ownerToken, { room });
 			const since = s.owner.mark();
 			await s.owner.join(room, "Owner");
 			const ev = await s.owner.waitFor(JOIN_RESULT, { since });
@@ -133,11 +137,15 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 			await s.owner.waitFor("MEMBERS_ONLY_CHANGED", { since, match: (a) => a[0] === true });
 			assert.equal(await s.owner.call("isMembersOnly"), true, "the lobby is still on");
 			await s.guest.waitFor("USER_JOINED", { since: gSince, match: (a) => a[1]?.name === "Owner" });
+			// The client asks the lobby domain right after connecting; that answer came long before
+			// the join's. An owner who walks in is never asked for a display name.
+			await s.owner.expectNo("DISPLAY_NAME_REQUIRED", { since: connected, ms: 0 });
 		}));
 
 	test("a lobby-bypass token walks past the lobby, as a participant", e2e.scenario("bypass", async () => {
 		const user = await e2e.client("bypass");
-		await user.connect(e2e.token(room, { bypass: true, name: "Bypass" }));
+		const connected = user.mark();
+		await user.connect(e2e.token(room, { bypass: true, name: "Bypass" }), { room });
 		const since = user.mark(), oSince = s.owner.mark();
 		await user.join(room, "Bypass");
 		const ev = await user.waitFor(JOIN_RESULT, { since });
@@ -148,6 +156,7 @@ describe("the Jitsi lobby, driven by the real client library", () => {
 		await s.owner.waitFor("USER_LEFT", { since: oSince, match: (a) => a[1]?.name === "Bypass" });
 		// A knock would have reached the owner's lobby room before the user's join and leave did.
 		await s.owner.expectNo("LOBBY_USER_JOINED", { since: oSince, ms: 0 });
+		await user.expectNo("DISPLAY_NAME_REQUIRED", { since: connected, ms: 0 });
 	}));
 
 	test("the owner disables the lobby and a waiting guest walks in", e2e.scenario("disable-lobby", async () => {

@@ -1,6 +1,6 @@
 /*
- * fuzz_bridge.c: the bridge request parsers (joins and main-room events)
- * on arbitrary bytes. The input is
+ * fuzz_bridge.c: the bridge request parsers (joins, main-room events and
+ * the session facts in a disco#info query) on arbitrary bytes. The input is
  * parsed as XML the way the stream parser would hand a stanza over, then
  * given to the same bridge_parse_join() the daemon and the unit tests use.
  */
@@ -55,6 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             bridge_event_clear(&ev);
         if (el != NULL && strcmp(xmpp_stanza_get_name(el), "present") == 0)
             (void)bridge_parse_present(el, count_gone, NULL, why);
+    }
+    {
+        /* A client's disco#info query of the lobby domain: the <query/> itself
+         * or an IQ that carries one. */
+        xmpp_stanza_t *q = stanza_child(st, "query", "http://jabber.org/protocol/disco#info");
+        struct bridge_disco d;
+
+        if (q == NULL && strcmp(xmpp_stanza_get_name(st), "query") == 0)
+            q = st;
+        if (q != NULL && bridge_parse_disco(q, &d, why) == 0)
+            bridge_disco_clear(&d);
     }
     if (join != NULL && bridge_parse_join(join, &j, why) == 0) {
         struct bridge_verdict v = {"allow", j.affiliation, "fuzz", j.room, NULL, NULL, j.nick,

@@ -297,6 +297,29 @@ describe("the lobby of one room, flow by flow", { timeout: 90000 }, () => {
 		await s.stack.waitLog("lobbyd", verdictLine(room(), "displayname"), { offset: mark });
 	});
 
+	test("a display name is asked for up front only where the stock lobby asks: the URL's room has a lobby, the user would knock", async () => {
+		const FEATURE = "http://jitsi.org/protocol/lobbyrooms#displayname_required";
+		// What lib-jitsi-meet asks right after connecting: the lobby domain, node lobbyrooms.
+		const asked = async (c, ...children) => (await c.discoInfo(env().LOBBY_DOMAIN, "lobbyrooms", ...children))
+			.getChildren("feature").some((f) => f.attrs.var === FEATURE);
+		const guest = await connect({ room: node });
+		assert.equal(await asked(guest), true, "a guest for a room with a lobby is not asked for a name");
+		// Whatever the client claims about its own session, the bridge says what it knows.
+		assert.equal(await asked(guest, xml("session", { xmlns: "urn:lobbyd:bridge:0", room: `open-${rand()}` })), true,
+			"a session fact forged by the client was believed");
+		const owner = await connect({ room: node, token: st.token });
+		assert.equal(await asked(owner), false, "an owner is asked for a display name");
+		const bypass = await connect({ room: node, token: mint(s.stack, { room: node, bypass: true, name: "B" }) });
+		assert.equal(await asked(bypass), false, "a bypass token is asked for a display name");
+		const elsewhere = await connect({ room: `open-${rand()}` });
+		assert.equal(await asked(elsewhere), false, "asked for a name for a room without a lobby");
+		const nowhere = await connect();
+		assert.equal(await asked(nowhere), false, "asked for a name with no room on the URL");
+		// The lobby domain itself still answers as a MUC service.
+		const q = await nowhere.discoInfo(env().LOBBY_DOMAIN);
+		assert.ok(q.getChildren("feature").some((f) => f.attrs.var === NS.muc), `${q}`);
+	});
+
 	test("disable with people waiting: they get the destroy presence with the main room and walk in", async () => {
 		const k6 = await knock("Guest Six", "g6@example.org");
 		const mark = s.stack.mark("lobbyd");

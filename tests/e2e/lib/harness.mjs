@@ -56,11 +56,13 @@ export class Client {
 	}
 
 	// Connects over the stack's WebSocket URL; the token (if any) is the JitsiConnection's token
-	// argument, which the library sends as ?token= on the URL.
-	async connect(token = null) {
+	// argument, which the library sends as ?token= on the URL. `room`, when given, goes on the URL
+	// as ?room=, as Jitsi Meet connects for the meeting it opens.
+	async connect(token = null, { room } = {}) {
 		const env = this.e2e.stack.env;
+		const serviceUrl = room ? `${env.WS_URL}?room=${encodeURIComponent(room)}` : env.WS_URL;
 		await bounded(this.page.evaluate((o) => window.e2e.connect(o), {
-			serviceUrl: env.WS_URL, domain: env.DOMAIN, muc: env.MUC_DOMAIN, token, timeoutMs: WAIT_MS,
+			serviceUrl, domain: env.DOMAIN, muc: env.MUC_DOMAIN, token, timeoutMs: WAIT_MS,
 		}), WAIT_MS + 2000, `${this.label}: connect`);
 	}
 

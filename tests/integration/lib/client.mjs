@@ -48,10 +48,14 @@ export class Client {
 		});
 	}
 
-	// Connect over WebSocket as Jitsi clients do; `token` goes on the URL as ?token=.
-	static async connect(stack, { token, url } = {}) {
+	// Connect over WebSocket as Jitsi clients do; `token` goes on the URL as ?token=, `room` (the
+	// room node the meeting URL names) as ?room=.
+	static async connect(stack, { token, url, room } = {}) {
 		let service = url ?? stack.env.WS_URL;
-		if (token) service += `?token=${encodeURIComponent(token)}`;
+		const query = new URLSearchParams();
+		if (room) query.set("room", room);
+		if (token) query.set("token", token);
+		if ([...query].length) service += `?${query}`;
 		const xmpp = client({ service, domain: stack.env.DOMAIN, resource: `r${++counter}` });
 		xmpp.on("error", () => {}); // surfaced through the promises below
 		xmpp.reconnect.stop();
@@ -135,8 +139,9 @@ export class Client {
 		}
 	}
 
-	async discoInfo(to) {
-		return (await this.iq("get", to, xml("query", { xmlns: NS.discoInfo }))).getChild("query", NS.discoInfo);
+	async discoInfo(to, node, ...children) {
+		return (await this.iq("get", to, xml("query", node ? { xmlns: NS.discoInfo, node } : { xmlns: NS.discoInfo }, ...children)))
+			.getChild("query", NS.discoInfo);
 	}
 
 	// lib-jitsi-meet's setMembersOnly(true): one muc#admin IQ with an item per non-member.

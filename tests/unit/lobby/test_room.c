@@ -513,6 +513,80 @@ static void test_each_session(void **state)
     lobby_free(lb);
 }
 
+/*
+ * Who is asked for a display name up front (the #displayname_required disco
+ * feature): only for a room whose lobby is on, never an owner or bypass
+ * token, a service identity or an admitted session; nobody at all when
+ * display names are not required. Each row is one question.
+ */
+struct name_case {
+    const char *name;
+    const char *room;
+    const char *jid;
+    enum lobby_token_state token;
+    bool owner, bypass;
+    bool want;
+    const char *want_rule;
+};
+
+static const struct name_case name_cases[] = {
+    { "guest, lobby on", ROOM, GUEST, LOBBY_TOKEN_NONE, false, false, true,
+      "displayname-required" },
+    { "owner token", ROOM, "o2@meet.test/w", LOBBY_TOKEN_VALID, true, false, false, "owner-claim" },
+    { "bypass token", ROOM, "b@meet.test/w", LOBBY_TOKEN_VALID, false, true, false, "bypass-claim" },
+    { "valid token, no rights", ROOM, "t@meet.test/w", LOBBY_TOKEN_VALID, false, false, true,
+      "displayname-required" },
+    { "refused token: a guest", ROOM, "t@meet.test/w", LOBBY_TOKEN_INVALID, false, false, true,
+      "displayname-required" },
+    { "admitted session", ROOM, CALL1, LOBBY_TOKEN_NONE, false, false, false, "admitted-session" },
+    { "room without a lobby", "open@conference.meet.test", GUEST, LOBBY_TOKEN_NONE, false, false,
+      false, "no-lobby" },
+    { "no room named", NULL, GUEST, LOBBY_TOKEN_NONE, false, false, false, "no-lobby" },
+};
+
+static void test_display_name_asked(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_config cfg;
+    struct lobby *optional;
+    const char *rule;
+    size_t i;
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, false, 0, &a), 0);
+    lobby_actions_clear(&a);
+    for (i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
+        const struct name_case *c = &name_cases[i];
+        struct lobby_join j = { .room = c->room, .nick = "n", .real_jid = c->jid,
+                                .token = c->token, .token_owner = c->owner,
+                                .token_bypass = c->bypass, .token_reason = "expired",
+                                .display_name = "ignored: asked before any join" };
+
+        print_message("%s\n", c->name);
+        assert_int_equal(lobby_asks_display_name(lb, &j, 1, &rule), c->want);
+        assert_string_equal(rule, c->want_rule);
+    }
+    lobby_free(lb);
+
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.displayname_required = false;
+    optional = lobby_new(&cfg);
+    assert_non_null(optional);
+    assert_int_equal(lobby_on_enable(optional, ROOM, OWNER, 0, &a), 0);
+    lobby_actions_clear(&a);
+    {
+        struct lobby_join j = { .room = ROOM, .nick = "n", .real_jid = GUEST };
+
+        assert_false(lobby_asks_display_name(optional, &j, 1, &rule));
+        assert_string_equal(rule, "lobby");
+    }
+    lobby_free(optional);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_waiter_size),
         cmocka_unit_test(test_lobby_chat),
         cmocka_unit_test(test_each_session),
+        cmocka_unit_test(test_display_name_asked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,62 @@ static void test_parse_oversized_token(void **state)
     assert_int_equal(live_blocks, baseline_blocks);
 }
 
+/* The session facts the bridge adds to a client's disco#info query (§4). */
+#define Q_OPEN "<query xmlns='http://jabber.org/protocol/disco#info' node='lobbyrooms'>"
+
+struct disco_case {
+    const char *name;
+    const char *xml;
+    int want;                   /* bridge_parse_disco() */
+    const char *room;           /* want 0: expected room, NULL: none */
+    const char *token;
+    const char *why;            /* want -1 */
+};
+
+static const struct disco_case disco_cases[] = {
+    {"no facts (no bridge on that host)", Q_OPEN "</query>", 1, NULL, NULL, NULL},
+    {"facts in another namespace", Q_OPEN "<session xmlns='urn:other' room='x'/></query>", 1,
+     NULL, NULL, NULL},
+    {"room and token", Q_OPEN "<session xmlns='urn:lobbyd:bridge:0' room='myroom'>"
+                       "<token>a.b.c</token></session></query>", 0, "myroom", "a.b.c", NULL},
+    {"token, no room", Q_OPEN "<session xmlns='urn:lobbyd:bridge:0'><token>t</token></session>"
+                       "</query>", 0, NULL, "t", NULL},
+    {"empty room is none", Q_OPEN "<session xmlns='urn:lobbyd:bridge:0' room=''/></query>", 0,
+     NULL, NULL, NULL},
+    {"room that is a JID", Q_OPEN "<session xmlns='urn:lobbyd:bridge:0' room='r@conference'/>"
+                           "</query>", -1, NULL, NULL, "not a room name"},
+    {"room with a slash", Q_OPEN "<session xmlns='urn:lobbyd:bridge:0' room='r/x'/></query>", -1,
+     NULL, NULL, "not a room name"},
+};
+
+static void test_parse_disco(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(disco_cases) / sizeof(disco_cases[0]); i++) {
+        const struct disco_case *c = &disco_cases[i];
+        xmpp_stanza_t *st = parse(c->xml);
+        struct bridge_disco d;
+        char why[BRIDGE_WHY_MAX];
+        int r = bridge_parse_disco(st, &d, why);
+
+        print_message("%s\n", c->name);
+        assert_int_equal(r, c->want);
+        if (c->room != NULL)
+            assert_string_equal(d.room, c->room);
+        else
+            assert_null(d.room);
+        if (c->token != NULL)
+            assert_string_equal(d.token, c->token);
+        else
+            assert_null(d.token);
+        if (c->why != NULL)
+            assert_non_null(strstr(why, c->why));
+        bridge_disco_clear(&d);
+        xmpp_stanza_release(st);
+    }
+    assert_int_equal(live_blocks, baseline_blocks);
+}
+
 /* Attribute order in libstrophe's output is not stable, so a case lists
  * the verdict attributes it expects ("name=value", NULL-terminated; every
  * other attribute must be absent) and the text. */
@@ -411,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_oversized_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_disco, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_present, setup, teardown),
     };
