@@ -37,6 +37,7 @@ else
   say = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
+BASE_SRC  = $(wildcard base/*.c)
 LOBBY_SRC = $(wildcard lobby/*.c)
 JWT_SRC   = $(wildcard jwt/*.c)
 XMPP_SRC  = $(wildcard xmpp/*.c)
@@ -44,6 +45,7 @@ COMP_SRC  = $(filter-out component/main.c,$(wildcard component/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
+LIBBASE  = $(BUILD)/libbase.a
 LIBLOBBY = $(BUILD)/liblobby.a
 LIBTOKEN = $(BUILD)/libtoken.a
 LIBXMPP  = $(BUILD)/libxmpp.a
@@ -62,18 +64,20 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(LIBBASE):  $(call obj,$(BASE_SRC))
 $(LIBLOBBY): $(call obj,$(LOBBY_SRC))
 $(LIBTOKEN): $(call obj,$(JWT_SRC))
 $(LIBXMPP):  $(call obj,$(XMPP_SRC))
 $(LIBCOMP):  $(call obj,$(COMP_SRC))
-$(LIBLOBBY) $(LIBTOKEN) $(LIBXMPP) $(LIBCOMP):
+$(LIBBASE) $(LIBLOBBY) $(LIBTOKEN) $(LIBXMPP) $(LIBCOMP):
 	$(call say,AR,$@)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# component/ depends on the three modules; link order follows the dependency arrows.
+# component/ depends on the three modules, xmpp/ and component/ on base/ (logging, allocation);
+# link order follows the dependency arrows.
 GROUP = -Wl,--start-group $(filter %.a,$^) -Wl,--end-group
-$(LOBBYD): $(call obj,component/main.c) $(LIBCOMP) $(LIBXMPP) $(LIBTOKEN) $(LIBLOBBY)
+$(LOBBYD): $(call obj,component/main.c) $(LIBCOMP) $(LIBXMPP) $(LIBTOKEN) $(LIBLOBBY) $(LIBBASE)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(GROUP) $(PKG_LIBS)
 
@@ -94,10 +98,10 @@ $(BUILD)/tests/unit/jwt/test_torture: WRAP_LDFLAGS = -Wl,--wrap=malloc -Wl,--wra
 $(UNIT_JWT): $(BUILD)/tests/unit/jwt/%: $(BUILD)/tests/unit/jwt/%.o $(LIBTOKEN)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
-$(UNIT_XMPP): $(BUILD)/tests/unit/xmpp/%: $(BUILD)/tests/unit/xmpp/%.o $(LIBXMPP) $(call obj,component/log.c)
+$(UNIT_XMPP): $(BUILD)/tests/unit/xmpp/%: $(BUILD)/tests/unit/xmpp/%.o $(LIBXMPP) $(LIBBASE)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
-$(UNIT_COMP): $(BUILD)/tests/unit/component/%: $(BUILD)/tests/unit/component/%.o $(LIBCOMP) $(LIBXMPP) $(LIBTOKEN) $(LIBLOBBY)
+$(UNIT_COMP): $(BUILD)/tests/unit/component/%: $(BUILD)/tests/unit/component/%.o $(LIBCOMP) $(LIBXMPP) $(LIBTOKEN) $(LIBLOBBY) $(LIBBASE)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(GROUP) $(CMOCKA_LIBS) $(PKG_LIBS)
 

@@ -23,7 +23,7 @@
 
 #include <openssl/crypto.h>
 
-#include "component/log.h"
+#include "base/log.h"
 
 enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
 

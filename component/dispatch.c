@@ -21,7 +21,7 @@
 
 #include <openssl/rand.h>
 
-#include "component/log.h"
+#include "base/log.h"
 #include "jwt/token.h"
 #include "lobby/lobby.h"
 

@@ -23,7 +23,7 @@
 #include "component/cmd_token.h"
 #include "component/config.h"
 #include "component/dispatch.h"
-#include "component/log.h"
+#include "base/log.h"
 #include "xmpp/stream.h"
 
 #define LOBBYD_VERSION "0.1.0"

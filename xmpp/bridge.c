@@ -23,7 +23,7 @@
 
 #include <openssl/crypto.h>
 
-#include "component/log.h"
+#include "base/log.h"
 #include "xmpp/stanza.h"
 
 static xmpp_stanza_t *result_for(xmpp_stanza_t *req, const char *from);

@@ -7,7 +7,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "component/log.h"
+#include "base/log.h"
 
 static int refuse_socket(xmpp_conn_t *conn, void *sock)
 {

@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "component/log.h"
+#include "base/log.h"
 #include "xmpp/bridge.h"
 #include "xmpp/stanza.h"
 

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "component/log.h"
+#include "base/log.h"
 
 xmpp_stanza_t *stanza_child(xmpp_stanza_t *st, const char *name, const char *ns)
 {

@@ -31,7 +31,7 @@
 
 #include <openssl/rand.h>
 
-#include "component/log.h"
+#include "base/log.h"
 #include "xmpp/compat.h"
 #include "xmpp/stanza.h"
 

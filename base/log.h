@@ -1,13 +1,14 @@
 /*
- * log.h: one line per event to stderr, with a level and an area; and the
- * allocation wrappers the daemon uses (out of memory is fatal in the daemon,
- * never in the library modules jwt/ and lobby/).
+ * log.h: the bottom module every layer above may use: one line per event
+ * to stderr, with a level and an area; and the allocation wrappers of the
+ * daemon's layers, xmpp/ and component/ (out of memory is fatal there,
+ * never in the library modules jwt/ and lobby/, which report it).
  *
  * Lines look like "INFO verdict: room=... rule=...". Secrets and whole tokens
  * never go through here.
  */
-#ifndef LOBBYD_COMPONENT_LOG_H
-#define LOBBYD_COMPONENT_LOG_H
+#ifndef LOBBYD_BASE_LOG_H
+#define LOBBYD_BASE_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -10,7 +10,7 @@
  * time; "log_time" adds it for tests and plain terminals. This file
  * deliberately knows nothing about XMPP, tokens or policy.
  */
-#include "component/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <stdio.h>
