@@ -178,6 +178,10 @@ static json_t *claims_json(enum token_status st, const struct token_claims *c,
     json_object_set_new(rights, "owner", json_boolean(c->owner));
     json_object_set_new(rights, "bypass", json_boolean(c->bypass));
     put_str(rights, "affiliation", aff[c->affiliation]);
+    /* context.room.lobby: an owner's wish for the room's lobby (lobby_default). */
+    put_str(rights, "lobby", c->room_lobby == TOKEN_LOBBY_ON    ? "on"
+                             : c->room_lobby == TOKEN_LOBBY_OFF ? "off"
+                                                                : NULL);
     json_object_set_new(o, "rights", rights);
     put_str(id, "id", c->user_id);
     put_str(id, "name", c->name);

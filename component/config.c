@@ -40,6 +40,8 @@ struct opt {
 
 static const char *const password_modes[] = {"bypass", "also-required", "ignored", NULL};
 static const char *const invalid_tokens[] = {"guest", "deny", NULL};
+static const char *const lobby_defaults[] = {"off", "on", NULL};
+static const char *const lobby_off_afters[] = {"never", "first-owner", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 
 #define O(f) offsetof(struct config, f)
@@ -62,6 +64,12 @@ static const struct opt opts[] = {
      "room password while the lobby is on: bypass (lets in, as stock Jitsi), also-required, ignored"},
     {"invalid_token", OPT_ENUM, O(invalid_token), 0, 0, "guest", invalid_tokens, false,
      "a token that fails verification: guest (treated as no token) or deny (join refused)"},
+    {"lobby_default", OPT_ENUM, O(lobby_default), 0, 0, "off", lobby_defaults, false,
+     "on: every new room starts with its lobby on (owner tokens walk in, guests knock); the "
+     "first owner token's context.room.lobby (true/false) overrides it for that room"},
+    {"lobby_off_after", OPT_ENUM, O(lobby_off_after), 0, 0, "never", lobby_off_afters, false,
+     "first-owner: the room's first owner-token join turns a default lobby off and lets the "
+     "waiting in (unless that token's context.room.lobby says true); never: it stays"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
      "guests must give a display name before knocking (never applies to owners); Jitsi Meet asks "
      "for one up front only where the stock lobby would: the room on the connection URL has its "

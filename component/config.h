@@ -44,6 +44,8 @@ struct config {
     /* policy */
     unsigned password_mode;         /* enum config_password_mode */
     unsigned invalid_token;         /* enum config_invalid_token */
+    unsigned lobby_default;         /* 0 off, 1 on */
+    unsigned lobby_off_after;       /* 0 never, 1 first-owner */
     bool displayname_required;
     bool ask_tokenless_joins;
     struct config_list service_jids;

@@ -44,6 +44,8 @@ struct dispatch {
 #define STATE_SAVE_EVERY_MS 1000
 #define STATE_MAX_BYTES (512u << 20)
 
+static int lobby_failed(const char *what, int e);
+
 static uint64_t monotonic_ms(void)
 {
     struct timespec ts;
@@ -74,6 +76,8 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.invalid_token = (enum lobby_invalid_token)cfg->invalid_token;
     lc.displayname_required = cfg->displayname_required;
     lc.ask_tokenless_joins = cfg->ask_tokenless_joins;
+    lc.lobby_default_on = cfg->lobby_default == 1;
+    lc.lobby_off_after_first_owner = cfg->lobby_off_after == 1;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
     lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
@@ -149,6 +153,9 @@ static void check_token(struct dispatch *d, const char *room, const char *token,
     lj->token = LOBBY_TOKEN_VALID;
     lj->token_owner = claims.owner;
     lj->token_bypass = claims.bypass;
+    lj->token_lobby = claims.room_lobby == TOKEN_LOBBY_ON    ? LOBBY_WISH_ON
+                      : claims.room_lobby == TOKEN_LOBBY_OFF ? LOBBY_WISH_OFF
+                                                             : LOBBY_WISH_NONE;
     token_claims_clear(&claims);
 }
 
@@ -163,7 +170,11 @@ static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
     if (lv->action == LOBBY_ALLOW && lv->affiliation != LOBBY_AFF_NONE)
         v->affiliation = lobby_affiliation_name(lv->affiliation);
     v->supply_password = lv->action == LOBBY_ALLOW && lv->supply_password;
-    v->ask = lv->ask == LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD ? "token-lobby-password" : "every-join";
+    v->ask = lv->ask == LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD       ? "token-lobby-password"
+             : lv->ask == LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW ? "token-lobby-password-new"
+                                                                : "every-join";
+    if (lv->action == LOBBY_ALLOW && lv->lobby_switch != LOBBY_SWITCH_NONE)
+        v->set_lobby = lv->lobby_switch == LOBBY_SWITCH_ON ? "on" : "off";
     if (lv->action == LOBBY_KNOCK)
         v->lobby = lv->lobby_jid;
     if (lv->action == LOBBY_DENY && (unsigned)lv->deny < 4) {
@@ -173,13 +184,15 @@ static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
     }
 }
 
-void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_verdict *v)
+void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_verdict *v,
+                      const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
     struct lobby_join lj;
     struct token_reason why;
     char fp[TOKEN_FINGERPRINT_SIZE];
     char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32];
+    int released = 0;
 
     memset(&lj, 0, sizeof(lj));
     memset(&why, 0, sizeof(why));
@@ -196,10 +209,28 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     check_token(d, bj->room, bj->token, bj->token_len, &lj, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
-    /* A knock switches the room's lobby on; other verdicts only record
-     * admissions Prosody has yet to confirm, which are not saved. */
-    if (d->last.action == LOBBY_KNOCK)
+    /* A knock or a default lobby switches the room's lobby; other verdicts
+     * only record admissions Prosody has yet to confirm, which are not
+     * saved. */
+    if (d->last.action == LOBBY_KNOCK || d->last.lobby_switch != LOBBY_SWITCH_NONE ||
+        (lj.token == LOBBY_TOKEN_VALID && lj.token_owner))
         d->dirty = true;
+    lobby_actions_clear(&d->actions);
+    *out = NULL;
+    if (d->last.action == LOBBY_ALLOW && d->last.lobby_switch == LOBBY_SWITCH_OFF) {
+        /* The owner's join turns the lobby off: the waiting walk in, as when a moderator
+         * switches it off (the bridge switches Prosody's room with the verdict). */
+        released = lobby_on_disable(d->lobby, bj->room, bj->jid, monotonic_ms(), &d->actions);
+        if (released < 0) {
+            (void)lobby_failed("switching a default lobby off", errno);
+            released = 0;
+        }
+        *out = &d->actions;
+    }
+    if (d->last.lobby_switch != LOBBY_SWITCH_NONE)
+        log_info("lobby: room=%s lobby=%s by=%s rule=%s released=%d", bj->room,
+                 d->last.lobby_switch == LOBBY_SWITCH_ON ? "on" : "off", bj->jid,
+                 d->last.switch_rule, released);
     memset(v, 0, sizeof(*v));
     render(&d->last, v);
     log_info("verdict: room=%s nick=\"%s\" jid=%s name=\"%s\" verdict=%s affiliation=%s rule=%s "

@@ -21,7 +21,8 @@ void dispatch_free(struct dispatch *d);
 
 /* stream_handlers.on_join: decide one pre-join and log the verdict. The
  * strings in 'v' stay valid until the next call. */
-void dispatch_on_join(void *arg, const struct bridge_join *join, struct bridge_verdict *v);
+void dispatch_on_join(void *arg, const struct bridge_join *join, struct bridge_verdict *v,
+                      const struct lobby_actions **out);
 
 /* stream_handlers.on_event: a main-room event from the bridge. */
 int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out);

@@ -16,6 +16,8 @@
  *   context.user.lobby_bypass: true (lobbyd also takes "true").
  * - context.user.{id,name,email,avatar}, context.group: strings.
  *   context.features, context.room: objects, kept as compact JSON.
+ * - context.room.lobby (jitsi-contrib's lobby plugins): true or "true",
+ *   false or "false"; an owner's wish for the room's lobby.
  *
  * Stricter than Jitsi on purpose: every known claim with the wrong JSON
  * type is a refusal (Jitsi's own presence code crashes on non-string user
@@ -608,6 +610,25 @@ static enum token_status claims_take_json(const char *what,
     return TOKEN_VALID;
 }
 
+/* context.room.lobby: true/"true", false/"false", or absent. */
+static enum token_status claims_take_lobby(const struct jval *v, enum token_lobby *out,
+                                           struct token_reason *why)
+{
+    *out = TOKEN_LOBBY_UNSET;
+    if (v == NULL || v->type == JVAL_NULL)
+        return TOKEN_VALID;
+    if (v->type == JVAL_TRUE || (v->type == JVAL_STRING && strcmp(v->str, "true") == 0)) {
+        *out = TOKEN_LOBBY_ON;
+        return TOKEN_VALID;
+    }
+    if (v->type == JVAL_FALSE || (v->type == JVAL_STRING && strcmp(v->str, "false") == 0)) {
+        *out = TOKEN_LOBBY_OFF;
+        return TOKEN_VALID;
+    }
+    token_reason_set(why, "context.room.lobby must be true, false, \"true\" or \"false\"");
+    return TOKEN_REFUSED;
+}
+
 static enum token_status claims_map_user(const struct jdoc *d,
                                          const struct jval *user,
                                          struct token_claims *out,
@@ -662,7 +683,7 @@ static enum token_status claims_map_context(const struct jdoc *d,
                                             struct token_claims *out,
                                             struct token_reason *why)
 {
-    const struct jval *ctx = jval_get(d, jdoc_root(d), "context"), *user;
+    const struct jval *ctx = jval_get(d, jdoc_root(d), "context"), *user, *room;
     enum token_status st;
 
     if (ctx == NULL || ctx->type == JVAL_NULL)
@@ -691,6 +712,9 @@ static enum token_status claims_map_context(const struct jdoc *d,
     if (st == TOKEN_VALID)
         st = claims_take_json("context.room", jval_get(d, ctx, "room"),
                               &out->room_json, why);
+    room = jval_get(d, ctx, "room");
+    if (st == TOKEN_VALID && room != NULL && room->type == JVAL_OBJECT)
+        st = claims_take_lobby(jval_get(d, room, "lobby"), &out->room_lobby, why);
     return st;
 }
 

@@ -94,6 +94,13 @@ enum token_affiliation {
  * struct (free with token_claims_clear()); NULL when the claim was absent.
  * Nothing points into libjwt or jansson objects.
  */
+/* context.room.lobby: the owner's wish for the room's lobby. */
+enum token_lobby {
+    TOKEN_LOBBY_UNSET = 0,          /* absent or null */
+    TOKEN_LOBBY_ON,                 /* true or "true" */
+    TOKEN_LOBBY_OFF                 /* false or "false" */
+};
+
 struct token_claims {
     bool owner;                     /* moderator, or owner-like affiliation */
     bool bypass;                    /* context.user.lobby_bypass true/"true" */
@@ -111,6 +118,7 @@ struct token_claims {
     char *group;                    /* context.group */
     char *features_json;            /* context.features as compact JSON */
     char *room_json;                /* context.room as compact JSON */
+    enum token_lobby room_lobby;    /* context.room.lobby */
     bool has_exp;
     bool has_nbf;
     int64_t exp_s;                  /* valid when has_exp */

@@ -69,8 +69,23 @@ enum lobby_action {
  */
 enum lobby_ask {
     LOBBY_ASK_EVERY_JOIN,              /* every join to a main room */
-    LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD  /* joins with a token, or into a room whose lobby is on
+    LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD, /* joins with a token, or into a room whose lobby is on
                                           or that has a password */
+    LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW /* those, and joins that create a room */
+};
+
+/* An owner's wish for the room's lobby (context.room.lobby in the token). */
+enum lobby_wish {
+    LOBBY_WISH_NONE,
+    LOBBY_WISH_ON,
+    LOBBY_WISH_OFF
+};
+
+/* What a verdict does to the main room's lobby before the join goes in. */
+enum lobby_switch {
+    LOBBY_SWITCH_NONE,
+    LOBBY_SWITCH_ON,                   /* the room (new or present) becomes members-only */
+    LOBBY_SWITCH_OFF                   /* it stops being members-only; the waiting walk in */
 };
 
 /* How the room password relates to the lobby (lobby_config). */
@@ -117,6 +132,7 @@ struct lobby_join {
     const char *token_reason;          /* INVALID: why the token was refused */
     bool token_owner;                  /* VALID: verified owner/moderator right for this room */
     bool token_bypass;                 /* VALID: verified lobby_bypass right */
+    enum lobby_wish token_lobby;       /* VALID: context.room.lobby */
 };
 
 /* The answer to one main-room join. */
@@ -129,6 +145,9 @@ struct lobby_verdict {
     const char *rule;                  /* static name of the rule that fired */
     char lobby_jid[LOBBY_JID_MAX];     /* KNOCK: node@lobby_domain; "" otherwise */
     char text[LOBBY_TEXT_MAX];         /* operator-readable reason */
+    enum lobby_switch lobby_switch;    /* ALLOW: the room's lobby goes on or off first */
+    const char *switch_rule;           /* why ("lobby-default", "owner-token",
+                                          "first-owner"); NULL with no switch */
 };
 
 /*
@@ -141,6 +160,8 @@ struct lobby_config {
     enum lobby_invalid_token invalid_token;
     bool displayname_required;         /* never applies to owners */
     bool ask_tokenless_joins;          /* judge every join, not only those with something to decide */
+    bool lobby_default_on;             /* a new room gets its lobby on */
+    bool lobby_off_after_first_owner;  /* the first owner's join turns it off */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

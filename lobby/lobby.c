@@ -261,6 +261,11 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         r->enabled = true;
         return 0;
     }
+    /* The bridge makes the room members-only before the join goes in. */
+    if (v->lobby_switch == LOBBY_SWITCH_ON)
+        r->enabled = true;
+    if (join->token == LOBBY_TOKEN_VALID && join->token_owner)
+        r->settled = true;
     /* The verdict lets the session try; Prosody may still refuse it (a
      * wrong password, a nick conflict, a full room). Only the bridge's
      * <occupant event='joined'> makes it an admission (lobby_on_occupant_
@@ -285,12 +290,15 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
         .join = join,
         .admission = POLICY_ADMISSION_NONE,
     };
+    const struct room *r;
 
     if (join == NULL) {
         verdict_internal_error(out, EINVAL);
         return -1;
     }
-    join_admission(lobby_find_main(lb, join->room), join->real_jid, now_ms, &f);
+    r = lobby_find_main(lb, join->room);
+    f.settled = r != NULL && r->settled;
+    join_admission(r, join->real_jid, now_ms, &f);
     policy_decide(&f, out);
     if (join_record(lb, join, out, now_ms) != 0) {
         verdict_internal_error(out, ENOMEM);

@@ -123,6 +123,16 @@ void lobby_free(struct lobby *lb);
  * Decide a main-room join and update state: an ALLOW records or refreshes
  * the session's admission (see "Admission scope"); a KNOCK marks the
  * room's lobby on, so that its lobby room accepts the knock.
+ *
+ * Default lobby (lobby_config.lobby_default_on, lobby_off_after_first_
+ * owner): an ALLOW may carry lobby_switch. SWITCH_ON (a new room under
+ * lobby_default, or an owner token's context.room.lobby = true) marks the
+ * lobby on here, as the bridge makes the room members-only before the join
+ * goes in. SWITCH_OFF (the owner's token says false, or the first owner
+ * turns a default lobby off) is carried out by the caller with
+ * lobby_on_disable(), whose effects release the waiting. Only the first
+ * owner-token join of a room has that say (the room is then "settled",
+ * which survives a restart); later ones follow what moderators chose.
  * 'join' is borrowed for the call. Returns 0 with the verdict in 'out',
  * or -1 on allocation failure, in which case 'out' holds a DENY with rule
  * "internal-error" and deny LOBBY_DENY_INTERNAL. 'out' is always written.

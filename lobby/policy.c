@@ -290,6 +290,42 @@ static void note_guest_token(const struct policy_facts *f,
         out->text[used] = '\0';
 }
 
+/*
+ * The lobby a room starts with (lobby_default) and its first owner's say
+ * over it: context.room.lobby in the owner's token, else lobby_off_after =
+ * first-owner. Only a join that goes in switches, and only to change
+ * something: a new room is created members-only, a present room's lobby
+ * goes on or off before that owner enters. "First owner" is the first join
+ * by an owner token since lobbyd has known the room ('settled'); a
+ * moderator's later choice is never undone by a rejoin.
+ */
+static void decide_switch(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    const struct lobby_join *j = f->join;
+    bool on = is_lobby_on(j), want = on;
+    const char *why = NULL;
+
+    if (out->action != LOBBY_ALLOW)
+        return;
+    if (!j->room_exists && f->cfg->lobby_default_on) {
+        want = true;
+        why = "lobby-default";
+    }
+    if (has_valid_token(j) && j->token_owner && !f->settled) {
+        if (j->token_lobby != LOBBY_WISH_NONE) {
+            want = j->token_lobby == LOBBY_WISH_ON;
+            why = "owner-token";
+        } else if (f->cfg->lobby_off_after_first_owner) {
+            want = false;
+            why = "first-owner";
+        }
+    }
+    if (why == NULL || want == on)
+        return;
+    out->lobby_switch = want ? LOBBY_SWITCH_ON : LOBBY_SWITCH_OFF;
+    out->switch_rule = why;
+}
+
 void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
 {
     size_t i;
@@ -307,6 +343,7 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
                            (f->join->password == LOBBY_PW_MISSING ||
                             f->join->password == LOBBY_PW_WRONG);
     note_guest_token(f, out);
+    decide_switch(f, out);
     out->ask = policy_ask_scope(f->cfg);
 }
 
@@ -316,12 +353,16 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
  * existing-affiliation and no-lobby above: an ALLOW that changes nothing.
  * (With a password, existing-affiliation supplies it to owners.)  So
  * unless the operator wants a verdict (and a log line) for every join, the
- * bridge need not ask about those.  A new rule that looks at such joins
- * must change this; test_policy.c checks the claim over every combination
+ * bridge need not ask about those, except, with lobby_default on, a join
+ * that creates the room: that one switches the lobby on.  A new rule that
+ * looks at such joins must change this; test_policy.c checks the claim over every combination
  * of facts.
  */
 enum lobby_ask policy_ask_scope(const struct lobby_config *cfg)
 {
-    return cfg->ask_tokenless_joins ? LOBBY_ASK_EVERY_JOIN
-                                    : LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD;
+    if (cfg->ask_tokenless_joins)
+        return LOBBY_ASK_EVERY_JOIN;
+    /* A room's creation is where lobby_default switches its lobby on. */
+    return cfg->lobby_default_on ? LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW
+                                 : LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD;
 }

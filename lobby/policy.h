@@ -25,6 +25,7 @@ struct policy_facts {
     const struct lobby_join *join;
     enum policy_admission admission;
     uint64_t away_ms;                  /* REJOIN: time since the session left */
+    bool settled;                      /* the room had its first owner-token join */
 };
 
 /*

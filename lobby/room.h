@@ -94,6 +94,7 @@ struct room {
     char *jid;                         /* bare main-room JID */
     char *lobby_jid;                   /* node@lobby_domain */
     bool enabled;
+    bool settled;                      /* had its first owner-token join (lobby_default) */
     struct room_timers *timers;        /* borrowed from the lobby */
     struct lobby_hash waiters_by_nick;
     struct lobby_hash waiters_by_jid;

@@ -9,7 +9,7 @@
  * line belongs to that room:
  *
  *   lobbyd-state 1
- *   room <main room JID> <lobby on: 0|1>
+ *   room <main room JID> <lobby on: 0|1> <settled: 0|1>
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *   moderator <nick> <real JID>
  *   owner <real JID>
@@ -23,6 +23,9 @@
  * later than this run's configuration allows from now (rejoin_window and
  * deny_cooldown may have changed with the restart). Admissions not yet
  * confirmed by Prosody (PENDING) are not saved: they are not admissions.
+ * A room line without its "settled" field (written before lobbyd had
+ * default lobbies) reads as settled: no owner token gets a say over a room
+ * that was already running.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -183,6 +186,7 @@ static int save_room(const struct lobby_hnode *n, void *arg)
     put_bytes(sw->o, "room", 4);
     put_field(sw->o, r->jid);
     put_int(sw->o, r->enabled);
+    put_int(sw->o, r->settled);
     put_end(sw->o);
     TAILQ_FOREACH(w, &r->queue, queue) {
         put_bytes(sw->o, "waiter", 6);
@@ -486,13 +490,14 @@ static bool room_is_sound(struct restore *rs)
 static bool restore_line(struct restore *rs, struct line *l)
 {
     const char *kind = l->field[0];
-    bool on;
+    bool on, settled = true;
 
     if (strcmp(kind, "room") == 0) {
         if (!room_is_sound(rs))
             return false;
-        if (l->n != 3 || l->field[1] == NULL || !to_flag(l->field[2], &on))
-            return (rs->problem = "a room needs its JID and 0 or 1"), false;
+        if ((l->n != 3 && l->n != 4) || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
+            (l->n == 4 && !to_flag(l->field[3], &settled)))
+            return (rs->problem = "a room needs its JID, lobby on 0 or 1, and settled 0 or 1"), false;
         if (lobby_find_main(rs->lb, l->field[1]) != NULL)
             return (rs->problem = "a room appears twice"), false;
         rs->room = lobby_find_or_add(rs->lb, l->field[1]);
@@ -500,6 +505,7 @@ static bool restore_line(struct restore *rs, struct line *l)
             return (rs->problem = errno == ENOMEM ? "out of memory"
                                                   : "a room JID lobbyd cannot keep"), false;
         rs->room->enabled = on;
+        rs->room->settled = settled;
         return true;
     }
     if (rs->room == NULL)

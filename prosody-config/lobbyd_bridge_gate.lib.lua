@@ -39,10 +39,17 @@ local function session_token(origin)
 end
 
 -- lobbyd's `ask`: true when it has said it needs no verdict for this join.
+-- "token-lobby-password-new" is the same, except that a join creating a room is asked about.
 local function lobbyd_needs_no_verdict(origin, room)
-	return state.ask == "token-lobby-password" and not session_token(origin)
-		and not (room and (room:get_members_only() or room:get_password()));
+	if state.ask ~= "token-lobby-password" and state.ask ~= "token-lobby-password-new" then return false; end
+	if session_token(origin) then return false; end
+	if not room then return state.ask == "token-lobby-password"; end
+	return not (room:get_members_only() or room:get_password());
 end
+
+-- Rooms a verdict said to create with their lobby on ("set-lobby"), until mod_muc creates them
+-- for that join (muc-room-created, below).
+local lobby_at_creation = {};
 
 local function session_id(origin)
 	-- Random, so an id never comes back for a later session (table addresses do).
@@ -137,6 +144,17 @@ local function session_gone(origin)
 	return origin.destroyed or origin.type == "destroyed";
 end
 
+-- A room a verdict switched: members-only as Prosody's config form would make it, and the
+-- occupants told with status 104, as after a configuration change.
+local function set_members_only(room, on)
+	if room:get_members_only() == on then return; end
+	room:set_members_only(on);
+	room:save(true);
+	local msg = st.message({ type = "groupchat", from = room.jid, id = id.medium() })
+		:tag("x", { xmlns = "http://jabber.org/protocol/muc#user" }):tag("status", { code = "104" }):up():up();
+	room:broadcast_message(msg);
+end
+
 local function on_presence(event)
 	local component, _, fail_mode = options();
 	local origin, stanza = event.origin, event.stanza;
@@ -200,6 +218,16 @@ local function on_presence(event)
 				muc_x:text_tag("password", room:get_password(), { xmlns = xmlns_muc });
 			end
 		end
+		local set_lobby = verdict.attr["set-lobby"];
+		-- A room still to be created gets lobbyd's default lobby the moment this join creates it
+		-- (what an earlier join that never created it left here is overwritten).
+		if not room then lobby_at_creation[room_jid] = set_lobby == "on" or nil; end
+		if set_lobby == "on" or set_lobby == "off" then
+			-- Switch a present room before this join goes in.
+			if room then set_members_only(room, set_lobby == "on"); end
+			module:log("info", "Lobby of %s %s by lobbyd (rule %s) for %s", room_jid, set_lobby,
+				tostring(verdict.attr.rule), stanza.attr.from);
+		end
 		return; -- mod_muc's own checks (ban, members-only, password, nick) run as usual
 	elseif action == "lobby" then
 		local lobby_jid = verdict.attr.lobby or (jid.node(room_jid).."@"..component);
@@ -223,6 +251,15 @@ local function on_presence(event)
 	return refuse(origin, stanza, room_jid, ("deny %s/%s, rule %s%s"):format(err_type, condition, rule,
 		reason and (": "..reason) or ""), reply);
 end
+
+module:hook("muc-room-created", function (event)
+	local room = event.room;
+	if lobby_at_creation[room.jid] then
+		lobby_at_creation[room.jid] = nil;
+		room:set_members_only(true);
+		module:log("debug", "Room %s created with its lobby on", room.jid);
+	end
+end);
 
 -- Priority 10: before mod_muc's router (-2), which creates rooms and runs
 -- muc-occupant-pre-join; gating there is too late for a new room (the joiner is already its

@@ -51,6 +51,7 @@ struct bridge_verdict {
     const char *text;           /* reason shown to the user, NULL: none */
     bool supply_password;       /* allow: put the room password into the join */
     const char *ask;            /* which later joins to ask about; NULL: every one */
+    const char *set_lobby;      /* allow: "on"/"off": switch the room's lobby first; NULL: no */
 };
 
 /*

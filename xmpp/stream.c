@@ -186,10 +186,13 @@ static void send_release(struct stream *s, xmpp_stanza_t *st)
     xmpp_stanza_release(st);
 }
 
+static void send_effects(struct stream *s, const struct lobby_actions *a, xmpp_stanza_t *msg);
+
 static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join)
 {
     struct bridge_join j;
     struct bridge_verdict v;
+    const struct lobby_actions *effects = NULL;
     char why[BRIDGE_WHY_MAX], text[BRIDGE_VERDICT_TEXT_MAX];
     const char *from = xmpp_stanza_get_from(iq);
     const char *type = xmpp_stanza_get_type(iq);
@@ -212,9 +215,11 @@ static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join
         return;
     }
     memset(&v, 0, sizeof(v));
-    s->h.on_join(s->h.arg, &j, &v);
+    s->h.on_join(s->h.arg, &j, &v, &effects);
     bridge_join_clear(&j);
     s->stats.joins++;
+    if (effects != NULL)
+        send_effects(s, effects, NULL);
     /* The reply of every join: written as text, not built as a tree. */
     len = bridge_verdict_text(iq, s->p.jid, &v, text, sizeof(text));
     if (len > 0)

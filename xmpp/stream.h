@@ -31,8 +31,11 @@ struct stream_params {
 struct stream_handlers {
     void *arg;
     /* Decide one pre-join. 'v' must be filled before returning; the strings
-     * it points to must stay valid until the callback's next call. */
-    void (*on_join)(void *arg, const struct bridge_join *join, struct bridge_verdict *v);
+     * it points to must stay valid until the callback's next call. '*out'
+     * is set to effects to send before the verdict (a default lobby
+     * switched off releases the waiting), or NULL. */
+    void (*on_join)(void *arg, const struct bridge_join *join, struct bridge_verdict *v,
+                    const struct lobby_actions **out);
     /* A main-room event from the bridge. '*out' is set to the effects to
      * send before the reply (owned by the handler, valid until its next
      * call). Returns 0, or -1 with errno EPERM when the actor may not do

@@ -597,6 +597,7 @@ static void test_claims_copied(void **state)
     assert_string_equal(c.features_json,
                         "{\"recording\":\"true\",\"n\":[1,2]}");
     assert_string_equal(c.room_json, "{\"lobby\":true}");
+    assert_int_equal(c.room_lobby, TOKEN_LOBBY_ON);
     assert_true(c.has_exp && c.exp_s == FIXTURE_FAR_S);
     assert_true(c.has_nbf && c.nbf_s == 1600000000);
     assert_int_equal(strlen(c.fingerprint), 8);
@@ -605,6 +606,56 @@ static void test_claims_copied(void **state)
     token_claims_clear(&c); /* twice is fine */
     token_claims_clear(NULL);
     token_fingerprint("", 0, fp);
+    fixture_teardown(&f);
+}
+
+/* context.room.lobby, an owner's wish for the room's lobby: the shapes
+ * jitsi-contrib's lobby plugins use, and a refusal for anything else. */
+static void test_room_lobby(void **state)
+{
+    static const struct {
+        const char *name, *payload;
+        enum token_status st;
+        enum token_lobby want;
+    } cases[] = {
+        {"absent", WITH("\"context\":{\"room\":{}}"), TOKEN_VALID, TOKEN_LOBBY_UNSET},
+        {"no context.room", WITH("\"context\":{}"), TOKEN_VALID, TOKEN_LOBBY_UNSET},
+        {"null", WITH("\"context\":{\"room\":{\"lobby\":null}}"), TOKEN_VALID, TOKEN_LOBBY_UNSET},
+        {"true", WITH("\"context\":{\"room\":{\"lobby\":true}}"), TOKEN_VALID, TOKEN_LOBBY_ON},
+        {"\"true\"", WITH("\"context\":{\"room\":{\"lobby\":\"true\"}}"), TOKEN_VALID,
+         TOKEN_LOBBY_ON},
+        {"false", WITH("\"context\":{\"room\":{\"lobby\":false}}"), TOKEN_VALID, TOKEN_LOBBY_OFF},
+        {"\"false\"", WITH("\"context\":{\"room\":{\"lobby\":\"false\"}}"), TOKEN_VALID,
+         TOKEN_LOBBY_OFF},
+        {"number refused", WITH("\"context\":{\"room\":{\"lobby\":1}}"), TOKEN_REFUSED,
+         TOKEN_LOBBY_UNSET},
+        {"other string refused", WITH("\"context\":{\"room\":{\"lobby\":\"yes\"}}"),
+         TOKEN_REFUSED, TOKEN_LOBBY_UNSET},
+    };
+    struct fixture f;
+    struct token_verifier *v;
+    struct token_claims c;
+    struct token_reason why;
+    char token[FIXTURE_MAX_TOKEN];
+    size_t i;
+
+    (void)state;
+    assert_int_equal(fixture_setup(&f), 0);
+    v = token_verifier_new(&f.cfg, &why);
+    assert_non_null(v);
+    for (i = 0; i < ROWS(cases); i++) {
+        print_message("%s\n", cases[i].name);
+        assert_int_equal(fixture_token(RS, cases[i].payload, "RS256", RSA_KEY, token,
+                                       sizeof(token)), 0);
+        assert_int_equal(token_verify(v, token, strlen(token), "myroom", FIXTURE_NOW_S, &c, &why),
+                         cases[i].st);
+        if (cases[i].st == TOKEN_VALID)
+            assert_int_equal(c.room_lobby, cases[i].want);
+        else
+            assert_non_null(strstr(why.text, "context.room.lobby must be"));
+        token_claims_clear(&c);
+    }
+    token_verifier_free(v);
     fixture_teardown(&f);
 }
 
@@ -698,6 +749,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claims_copied),
+        cmocka_unit_test(test_room_lobby),
         cmocka_unit_test(test_signature_shapes),
         cmocka_unit_test(test_length_is_honoured),
     };

@@ -505,6 +505,102 @@ static void test_ask_scope_claim(void **state)
     case_config(&cases[0], &cfg);
     cfg.ask_tokenless_joins = true;
     assert_int_equal(policy_ask_scope(&cfg), LOBBY_ASK_EVERY_JOIN);
+    /* With a default lobby, the join that creates a room must be asked about too: there the
+     * tokenless join is not an ALLOW that changes nothing. */
+    cfg.ask_tokenless_joins = false;
+    cfg.lobby_default_on = true;
+    assert_int_equal(policy_ask_scope(&cfg), LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW);
+    memset(&c, 0, sizeof(c));
+    c.new_room = true;
+    case_join(&c, &join);
+    f = (struct policy_facts){ .cfg = &cfg, .join = &join };
+    policy_decide(&f, &v);
+    assert_int_equal(v.lobby_switch, LOBBY_SWITCH_ON);
+}
+
+/*
+ * Default lobbies: what a join does to the room's lobby before it goes in
+ * (lobby_default, context.room.lobby of an owner token, lobby_off_after =
+ * first-owner, and only the first owner has that say). One row per case.
+ */
+struct switch_case {
+    const char *name;
+    bool default_on, off_after_owner;  /* configuration */
+    bool new_room, lobby_off;          /* the room */
+    bool owner, bypass, settled;       /* the joiner: a valid token with these rights */
+    enum lobby_wish wish;
+    enum lobby_action action;          /* expected verdict */
+    enum lobby_switch want;
+    const char *want_rule;
+};
+
+static const struct switch_case switch_cases[] = {
+    { "default off: a new room stays open", .new_room = true, .action = LOBBY_ALLOW },
+    { "default on: a guest creates a room with its lobby on", .default_on = true,
+      .new_room = true, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_ON,
+      .want_rule = "lobby-default" },
+    { "default on: an owner creates it with its lobby on", .default_on = true, .new_room = true,
+      .owner = true, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_ON, .want_rule = "lobby-default" },
+    { "default on: the owner's token says no lobby", .default_on = true, .new_room = true,
+      .owner = true, .wish = LOBBY_WISH_OFF, .action = LOBBY_ALLOW },
+    { "default off: the owner's token asks for one", .new_room = true, .owner = true,
+      .wish = LOBBY_WISH_ON, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_ON,
+      .want_rule = "owner-token" },
+    { "default on, present room: the owner's token turns it off", .default_on = true,
+      .owner = true, .wish = LOBBY_WISH_OFF, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_OFF,
+      .want_rule = "owner-token" },
+    { "present open room: the owner's token turns it on", .lobby_off = true, .owner = true,
+      .wish = LOBBY_WISH_ON, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_ON,
+      .want_rule = "owner-token" },
+    { "the wish matches the room: nothing to do", .owner = true, .wish = LOBBY_WISH_ON,
+      .action = LOBBY_ALLOW },
+    { "a later owner has no say", .owner = true, .settled = true, .wish = LOBBY_WISH_OFF,
+      .action = LOBBY_ALLOW },
+    { "a bypass token's wish counts for nothing", .bypass = true, .wish = LOBBY_WISH_OFF,
+      .action = LOBBY_ALLOW },
+    { "first-owner: the first owner turns the lobby off", .off_after_owner = true,
+      .owner = true, .action = LOBBY_ALLOW, .want = LOBBY_SWITCH_OFF, .want_rule = "first-owner" },
+    { "first-owner: the owner's token still decides", .off_after_owner = true, .owner = true,
+      .wish = LOBBY_WISH_ON, .action = LOBBY_ALLOW },
+    { "first-owner: not for a later owner", .off_after_owner = true, .owner = true,
+      .settled = true, .action = LOBBY_ALLOW },
+    { "first-owner, default on: the owner creates the room open", .default_on = true,
+      .off_after_owner = true, .new_room = true, .owner = true, .action = LOBBY_ALLOW },
+    { "a guest who knocks switches nothing", .default_on = true, .off_after_owner = true,
+      .action = LOBBY_KNOCK },
+};
+
+static void test_lobby_switch_table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(switch_cases) / sizeof(switch_cases[0]); i++) {
+        const struct switch_case *sc = &switch_cases[i];
+        struct policy_case c = { .new_room = sc->new_room, .lobby_off = sc->lobby_off,
+                                 .token_owner = sc->owner, .token_bypass = sc->bypass };
+        struct lobby_config cfg;
+        struct lobby_join join;
+        struct lobby_verdict v;
+        struct policy_facts f;
+
+        print_message("%s\n", sc->name);
+        if (sc->owner || sc->bypass)
+            c.token = LOBBY_TOKEN_VALID;
+        case_config(&c, &cfg);
+        cfg.lobby_default_on = sc->default_on;
+        cfg.lobby_off_after_first_owner = sc->off_after_owner;
+        case_join(&c, &join);
+        join.token_lobby = sc->wish;
+        f = (struct policy_facts){ .cfg = &cfg, .join = &join, .settled = sc->settled };
+        policy_decide(&f, &v);
+        assert_int_equal(v.action, sc->action);
+        assert_int_equal(v.lobby_switch, sc->want);
+        if (sc->want_rule != NULL)
+            assert_string_equal(v.switch_rule, sc->want_rule);
+        else
+            assert_null(v.switch_rule);
+    }
 }
 
 /* The stateful entry point gives the same verdict for a fresh session. */
@@ -619,6 +715,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_ask_scope_claim),
+        cmocka_unit_test(test_lobby_switch_table),
         cmocka_unit_test(test_policy_through_lobby),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_config_problems),

@@ -1,0 +1,42 @@
+// Lobby on by default (lobby_default = on) with the real client library: an owner token opens a
+// new room and walks in as moderator with the lobby already on, without touching the lobby
+// switch; a guest is sent to the lobby, knocks and is approved.
+import { describe, test } from "../integration/lib/test.mjs";
+import assert from "node:assert/strict";
+import { useE2E } from "./lib/harness.mjs";
+
+const JOIN_RESULT = ["CONFERENCE_JOINED", "CONFERENCE_FAILED"];
+
+describe("lobby on by default, driven by the real client library", () => {
+	const e2e = useE2E({ lobbydExtra: "lobby_default = on" });
+	const room = `dflt-${Math.random().toString(36).slice(2, 8)}`;
+
+	test("the owner opens the room with its lobby on; a guest knocks and is approved",
+		e2e.scenario("default-lobby", async () => {
+			const owner = await e2e.client("owner");
+			await owner.connect(e2e.token(room, { moderator: true, name: "Owner" }), { room });
+			let since = owner.mark();
+			await owner.join(room, "Owner");
+			const ev = await owner.waitFor(JOIN_RESULT, { since });
+			assert.equal(ev.name, "CONFERENCE_JOINED", `owner join: ${JSON.stringify(ev.args)}`);
+			assert.equal(await owner.call("isModerator"), true, "the owner is moderator");
+			await owner.waitFor("MEMBERS_ONLY_CHANGED", { since, match: (a) => a[0] === true });
+			assert.equal(await owner.call("isMembersOnly"), true, "the lobby is on without the owner switching it");
+
+			const guest = await e2e.client("guest");
+			await guest.connect(null, { room });
+			since = guest.mark();
+			await guest.join(room, "Guest");
+			const refused = await guest.waitFor(JOIN_RESULT, { since });
+			assert.equal(refused.name, "CONFERENCE_FAILED", "the guest got into a room whose lobby is on");
+			assert.equal(refused.args[0], "conference.connectionError.membersOnly");
+			const oSince = owner.mark();
+			await guest.call("joinLobby", "Guest", "guest@example.com");
+			const knock = await owner.waitFor("LOBBY_USER_JOINED", { since: oSince, match: (a) => a[1] === "Guest" });
+			const gSince = guest.mark();
+			await owner.call("lobbyApproveAccess", knock.args[0]);
+			const joined = await guest.waitFor(JOIN_RESULT, { since: gSince });
+			assert.equal(joined.name, "CONFERENCE_JOINED", `approved guest: ${JSON.stringify(joined.args)}`);
+			assert.equal(await guest.call("isModerator"), false);
+		}));
+});

@@ -1,0 +1,125 @@
+// Lobby on by default (lobby_default = on), the first owner's say over it (context.room.lobby
+// in the owner's token) and lobby_off_after = first-owner, on the real stack. A room whose lobby
+// comes on by default never strands its owner: an owner token walks in.
+import { describe, test } from "./lib/test.mjs";
+import assert from "node:assert/strict";
+import { useStack, verdictLine } from "./lib/stack.mjs";
+import { NS } from "./lib/client.mjs";
+import { mint, mintLocal } from "./lib/token.mjs";
+import { clientPool, rand } from "./lib/util.mjs";
+import { hex8, statuses, assertLobbyError, lobbyLine } from "./lib/lobby.mjs";
+
+const membersOnly = async (c, room) => (await c.discoInfo(room)).getChildren("feature")
+	.some((f) => f.attrs.var === "muc_membersonly");
+
+// An owner token whose context.room.lobby says what the owner wants for the room.
+function ownerWishing(stack, node, lobby) {
+	return mintLocal(stack, { room: node, claims: { context: {
+		user: { id: `u-${rand()}`, name: "Owner", moderator: true }, room: { lobby } } } });
+}
+
+describe("lobby_default = on", { timeout: 90000 }, () => {
+	const s = useStack({ lobbydExtra: "lobby_default = on" });
+	const connect = clientPool(s);
+	const env = () => s.stack.env;
+	const names = () => {
+		const node = `dflt-${rand()}`;
+		return { node, room: `${node}@${env().MUC_DOMAIN}`, lobby: `${node}@${env().LOBBY_DOMAIN}` };
+	};
+
+	test("an owner token opens a new room with its lobby on; a guest is sent to the lobby and knocks", async () => {
+		const { node, room, lobby } = names();
+		const owner = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Owner" }) });
+		const mark = s.stack.mark("lobbyd");
+		const o = await owner.join(room, { displayName: "Owner" });
+		assert.deepEqual([o.ok, o.affiliation, o.role], [true, "owner", "moderator"], `${o}`);
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "lobby=on", "rule=lobby-default"), { offset: mark });
+		assert.equal(await membersOnly(owner, room), true, "the new room is not members-only");
+		const guest = await connect();
+		assertLobbyError(await guest.join(room, { displayName: "Guest" }), lobby);
+		const nick = hex8();
+		const k = await guest.joinLobby(lobby, { nick, displayName: "Guest" });
+		assert.ok(k.ok, `knock refused: ${k}`);
+		// The owner rejoins: still walks in, as owner.
+		await owner.leave(o.occupantJid);
+		const again = await owner.join(room, { displayName: "Owner" });
+		assert.deepEqual([again.ok, again.affiliation], [true, "owner"], `${again}`);
+	});
+
+	test("a tokenless join that creates a room is asked about and gets the lobby too", async () => {
+		const { room, lobby } = names();
+		const creator = await connect(); // stands in for Jicofo, which opens rooms before anyone joins
+		const mark = s.stack.mark("lobbyd");
+		const c = await creator.join(room, { displayName: "Creator" });
+		assert.ok(c.ok, `${c}`);
+		await s.stack.waitLog("lobbyd", verdictLine(room, "allow"), { offset: mark });
+		assert.equal(await membersOnly(creator, room), true);
+		const guest = await connect();
+		assertLobbyError(await guest.join(room, { displayName: "Guest" }), lobby);
+	});
+
+	test("the first owner's token says lobby false: the default lobby goes off and the waiting walk in", async () => {
+		const { node, room, lobby } = names();
+		const creator = await connect();
+		assert.ok((await creator.join(room, { displayName: "Creator" })).ok);
+		const guest = await connect();
+		assertLobbyError(await guest.join(room, { displayName: "Waiting" }), lobby);
+		const nick = hex8();
+		assert.ok((await guest.joinLobby(lobby, { nick, displayName: "Waiting" })).ok);
+		const owner = await connect({ token: ownerWishing(s.stack, node, false) });
+		const mark = s.stack.mark("lobbyd");
+		const o = await owner.join(room, { displayName: "Owner" });
+		assert.deepEqual([o.ok, o.affiliation], [true, "owner"], `${o}`);
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "lobby=off", "rule=owner-token", "released=1"),
+			{ offset: mark });
+		const gone = await guest.waitFor((x) => x.is("presence") && x.attrs.from === `${lobby}/${nick}`
+			&& x.attrs.type === "unavailable", 5000, { includePast: true });
+		assert.equal(gone.getChild("x", NS.mucUser)?.getChild("destroy")?.attrs.jid, room, `${gone}`);
+		const m104 = await creator.waitFor((x) => x.is("message") && x.attrs.from === room
+			&& statuses(x).includes("104"), 5000, { includePast: true });
+		assert.ok(m104);
+		assert.equal(await membersOnly(owner, room), false, "the room is still members-only");
+		const r = await guest.join(room, { displayName: "Waiting" });
+		assert.ok(r.ok, `the released guest cannot get in: ${r}`);
+		// Only the first owner has that say: a moderator turns the lobby back on, and a later
+		// owner token asking for no lobby changes nothing.
+		await owner.setMembersOnly(room, true);
+		const second = await connect({ token: ownerWishing(s.stack, node, false) });
+		assert.ok((await second.join(room, { displayName: "Second" })).ok);
+		assert.equal(await membersOnly(second, room), true, "a later owner's token switched the lobby");
+	});
+
+	test("an owner token with lobby false opens a new room without a lobby", async () => {
+		const { node, room } = names();
+		const owner = await connect({ token: ownerWishing(s.stack, node, "false") });
+		assert.ok((await owner.join(room, { displayName: "Owner" })).ok);
+		assert.equal(await membersOnly(owner, room), false);
+		const guest = await connect();
+		const g = await guest.join(room, { displayName: "Guest" });
+		assert.ok(g.ok, `${g}`);
+	});
+});
+
+describe("lobby_off_after = first-owner", { timeout: 60000 }, () => {
+	const s = useStack({ lobbydExtra: "lobby_default = on\nlobby_off_after = first-owner" });
+	const connect = clientPool(s);
+
+	test("guests wait in the default lobby until the first owner arrives, then walk in", async () => {
+		const node = `first-${rand()}`;
+		const room = `${node}@${s.stack.env.MUC_DOMAIN}`, lobby = `${node}@${s.stack.env.LOBBY_DOMAIN}`;
+		const creator = await connect();
+		assert.ok((await creator.join(room, { displayName: "Creator" })).ok);
+		const guest = await connect();
+		assertLobbyError(await guest.join(room, { displayName: "Early" }), lobby);
+		const nick = hex8();
+		assert.ok((await guest.joinLobby(lobby, { nick, displayName: "Early" })).ok);
+		const owner = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Host" }) });
+		const mark = s.stack.mark("lobbyd");
+		assert.ok((await owner.join(room, { displayName: "Host" })).ok);
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "lobby=off", "rule=first-owner", "released=1"),
+			{ offset: mark });
+		await guest.waitFor((x) => x.is("presence") && x.attrs.from === `${lobby}/${nick}` && x.attrs.type === "unavailable",
+			5000, { includePast: true });
+		assert.ok((await guest.join(room, { displayName: "Early" })).ok);
+	});
+});
