@@ -42,6 +42,7 @@ static const char *const password_modes[] = {"bypass", "also-required", "ignored
 static const char *const invalid_tokens[] = {"guest", "deny", NULL};
 static const char *const lobby_defaults[] = {"off", "on", NULL};
 static const char *const lobby_off_afters[] = {"never", "first-owner", NULL};
+static const char *const before_hosts[] = {"allow", "wait", "deny", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 
 #define O(f) offsetof(struct config, f)
@@ -70,6 +71,10 @@ static const struct opt opts[] = {
     {"lobby_off_after", OPT_ENUM, O(lobby_off_after), 0, 0, "never", lobby_off_afters, false,
      "first-owner: the room's first owner-token join turns a default lobby off and lets the "
      "waiting in (unless that token's context.room.lobby says true); never: it stays"},
+    {"before_host", OPT_ENUM, O(before_host), 0, 0, "allow", before_hosts, false,
+     "guests of a room no host (owner token or owner, not a service_jid) has joined yet: allow "
+     "(as if there were one), wait (in its lobby; the first host sees them all) or deny; a guest "
+     "never creates the room then. List Jicofo's JID in service_jid so it is nobody's host"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
      "guests must give a display name before knocking (never applies to owners); Jitsi Meet asks "
      "for one up front only where the stock lobby would: the room on the connection URL has its "

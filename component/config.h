@@ -46,6 +46,7 @@ struct config {
     unsigned invalid_token;         /* enum config_invalid_token */
     unsigned lobby_default;         /* 0 off, 1 on */
     unsigned lobby_off_after;       /* 0 never, 1 first-owner */
+    unsigned before_host;           /* enum lobby_before_host: allow, wait, deny */
     bool displayname_required;
     bool ask_tokenless_joins;
     struct config_list service_jids;

@@ -78,6 +78,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.ask_tokenless_joins = cfg->ask_tokenless_joins;
     lc.lobby_default_on = cfg->lobby_default == 1;
     lc.lobby_off_after_first_owner = cfg->lobby_off_after == 1;
+    lc.before_host = (enum lobby_before_host)cfg->before_host;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
     lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;

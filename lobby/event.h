@@ -95,6 +95,13 @@ enum lobby_password_mode {
     LOBBY_PASSWORD_IGNORED             /* the lobby never looks at the password */
 };
 
+/* Guests of a room no host (owner) has joined yet (lobby_config.before_host). */
+enum lobby_before_host {
+    LOBBY_BEFORE_HOST_ALLOW,           /* default: as if there were a host */
+    LOBBY_BEFORE_HOST_WAIT,            /* they wait in the lobby; the first host sees them */
+    LOBBY_BEFORE_HOST_DENY             /* they are refused until a host has joined */
+};
+
 /* What to do with a join whose token was presented and refused. */
 enum lobby_invalid_token {
     LOBBY_INVALID_TOKEN_GUEST,         /* default: carry on as a guest */
@@ -147,7 +154,7 @@ struct lobby_verdict {
     char text[LOBBY_TEXT_MAX];         /* operator-readable reason */
     enum lobby_switch lobby_switch;    /* ALLOW: the room's lobby goes on or off first */
     const char *switch_rule;           /* why ("lobby-default", "owner-token",
-                                          "first-owner"); NULL with no switch */
+                                          "first-owner", "before-host"); NULL: none */
 };
 
 /*
@@ -162,6 +169,7 @@ struct lobby_config {
     bool ask_tokenless_joins;          /* judge every join, not only those with something to decide */
     bool lobby_default_on;             /* a new room gets its lobby on */
     bool lobby_off_after_first_owner;  /* the first owner's join turns it off */
+    enum lobby_before_host before_host;
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

@@ -266,6 +266,11 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         r->enabled = true;
     if (join->token == LOBBY_TOKEN_VALID && join->token_owner)
         r->settled = true;
+    /* before_host: the host is on its way in. Set now, not when Prosody
+     * confirms, so the guests it releases do not wait for it again. */
+    if ((join->token == LOBBY_TOKEN_VALID && join->token_owner) ||
+        join->affiliation == LOBBY_AFF_OWNER || join->affiliation == LOBBY_AFF_ADMIN)
+        r->hosted = r->hosted || !policy_is_service(&lb->cfg, join->real_jid, NULL);
     /* The verdict lets the session try; Prosody may still refuse it (a
      * wrong password, a nick conflict, a full room). Only the bridge's
      * <occupant event='joined'> makes it an admission (lobby_on_occupant_
@@ -298,6 +303,9 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
     }
     r = lobby_find_main(lb, join->room);
     f.settled = r != NULL && r->settled;
+    f.hosted = r != NULL && r->hosted;
+    f.waiting = r != NULL ? r->n_waiting : 0;
+    f.held = r != NULL && r->enabled;
     join_admission(r, join->real_jid, now_ms, &f);
     policy_decide(&f, out);
     if (join_record(lb, join, out, now_ms) != 0) {
@@ -499,6 +507,9 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
         errno = r->owners.count >= LOBBY_MAX_OWNERS_PER_ROOM ? ENOSPC : ENOMEM;
         return -1;
     }
+    /* before_host: a host has come (a service identity is nobody's host). */
+    if (present && !policy_is_service(&lb->cfg, real_jid, NULL))
+        r->hosted = true;
     return present ? 0 : drop_moderator(r, real_jid, out);
 }
 

@@ -12,16 +12,18 @@
  *   2. invalid-token        token refused, invalid_token = deny  DENY not-allowed
  *   3. owner-claim          valid token with owner/moderator     ALLOW owner
  *   4. existing-affiliation current owner or admin               ALLOW, unchanged
- *   5. no-lobby             room new, or its lobby is off        ALLOW, unchanged
- *   6. bypass-claim         valid token with lobby_bypass        ALLOW member
- *   7. service-identity     real JID matches service_jids        ALLOW member
- *   8. password-required    mode also-required, room has a
+ *   5. before-host          before_host wait/deny, no host has
+ *                           been in the room, not a service      KNOCK (NEED_NAME) / DENY
+ *   6. no-lobby             room new, or its lobby is off        ALLOW, unchanged
+ *   7. bypass-claim         valid token with lobby_bypass        ALLOW member
+ *   8. service-identity     real JID matches service_jids        ALLOW member
+ *   9. password-required    mode also-required, room has a
  *                           password, join lacks the right one   DENY not-authorized
- *   9. admitted-session     this session was admitted            ALLOW member
- *  10. rejoin-window        this session left < rejoin window    ALLOW member
- *  11. password-bypass      mode bypass, right password          ALLOW member
- *  12. displayname-required no display name and it is required   NEED_NAME
- *  13. lobby                everyone else                        KNOCK
+ *  10. admitted-session     this session was admitted            ALLOW member
+ *  11. rejoin-window        this session left < rejoin window    ALLOW member
+ *  12. password-bypass      mode bypass, right password          ALLOW member
+ *  13. displayname-required no display name and it is required   NEED_NAME
+ *  14. lobby                everyone else                        KNOCK
  *
  * "ALLOW member" never lowers an affiliation: an admin or owner keeps
  * theirs (verdict affiliation NONE). A refused token under the guest
@@ -32,6 +34,14 @@
  * issuer cannot lift it, an owner can.
  *
  * Owners are never asked for a display name (rule 3 and 4 come first).
+ *
+ * A host (before_host) is an owner other than a service identity: a room
+ * is hosted from the first ALLOW of an owner token or owner/admin
+ * affiliation, or the first such occupant Prosody reports, and stays so
+ * (state file included) while lobbyd knows the room. When the first host
+ * finds guests waiting under before_host = wait, its verdict switches the
+ * room's lobby on (lobby_switch, rule "before-host") so that its client
+ * moderates them.
  *
  * Admission scope (stock defect: an admission keyed on the bare JID lets
  * every other session of that account in, e.g. all SIP calls of one

@@ -123,6 +123,54 @@ static bool rule_existing_affiliation(const struct policy_facts *f,
     return true;
 }
 
+bool policy_is_service(const struct lobby_config *cfg, const char *real_jid, size_t *which)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->n_service_jids; i++) {
+        if (lobby_jid_service_match(cfg->service_jids[i], real_jid)) {
+            if (which != NULL)
+                *which = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool rule_lobby(const struct policy_facts *f, struct lobby_verdict *out);
+
+/*
+ * before_host: until a host (an owner other than a service identity) has
+ * been in the room, guests wait in its lobby or are refused, whatever the
+ * room's own lobby says, and a guest never gets to create the room (and be
+ * made its owner by Prosody). Owners came first (rules 3 and 4); service
+ * identities (Jicofo, recorders) go in, without making the room hosted.
+ */
+static bool rule_before_host(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    const char *name = f->join->display_name;
+
+    if (f->cfg->before_host == LOBBY_BEFORE_HOST_ALLOW || f->hosted ||
+        policy_is_service(f->cfg, f->join->real_jid, NULL))
+        return false;
+    if (f->cfg->before_host == LOBBY_BEFORE_HOST_DENY) {
+        out->action = LOBBY_DENY;
+        out->deny = LOBBY_DENY_NOT_ALLOWED;
+        verdict_text(out, "the meeting has not started: no host has joined yet; "
+                          "please try again later");
+        return true;
+    }
+    if (f->cfg->displayname_required && (name == NULL || name[0] == '\0')) {
+        out->action = LOBBY_NEED_NAME;
+        verdict_text(out, "no display name; guests waiting for the host must give one");
+        return true;
+    }
+    (void)rule_lobby(f, out);
+    if (out->action == LOBBY_KNOCK)
+        verdict_text(out, "no host has joined yet; wait at %s", out->lobby_jid);
+    return true;
+}
+
 static bool rule_no_lobby(const struct policy_facts *f,
                           struct lobby_verdict *out)
 {
@@ -147,19 +195,13 @@ static bool rule_bypass_claim(const struct policy_facts *f,
 static bool rule_service_identity(const struct policy_facts *f,
                                   struct lobby_verdict *out)
 {
-    const struct lobby_config *cfg = f->cfg;
     size_t i;
 
-    for (i = 0; i < cfg->n_service_jids; i++) {
-        if (lobby_jid_service_match(cfg->service_jids[i],
-                                    f->join->real_jid)) {
-            verdict_allow(out, grant_member(f->join));
-            verdict_text(out, "real JID matches service identity \"%s\"",
-                         cfg->service_jids[i]);
-            return true;
-        }
-    }
-    return false;
+    if (!policy_is_service(f->cfg, f->join->real_jid, &i))
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "real JID matches service identity \"%s\"", f->cfg->service_jids[i]);
+    return true;
 }
 
 static bool rule_password_required(const struct policy_facts *f,
@@ -263,6 +305,7 @@ static const struct policy_rule policy_rules[] = {
     { "invalid-token", rule_invalid_token, false },
     { "owner-claim", rule_owner_claim, true },
     { "existing-affiliation", rule_existing_affiliation, true },
+    { "before-host", rule_before_host, false },
     { "no-lobby", rule_no_lobby, false },
     { "bypass-claim", rule_bypass_claim, true },
     { "service-identity", rule_service_identity, true },
@@ -302,7 +345,7 @@ static void note_guest_token(const struct policy_facts *f,
 static void decide_switch(const struct policy_facts *f, struct lobby_verdict *out)
 {
     const struct lobby_join *j = f->join;
-    bool on = is_lobby_on(j), want = on;
+    bool on = is_lobby_on(j), held = on || f->held, want = on;
     const char *why = NULL;
 
     if (out->action != LOBBY_ALLOW)
@@ -310,6 +353,14 @@ static void decide_switch(const struct policy_facts *f, struct lobby_verdict *ou
     if (!j->room_exists && f->cfg->lobby_default_on) {
         want = true;
         why = "lobby-default";
+    }
+    /* The first host finds the guests who waited for it: the room gets its
+     * lobby, so the host's client moderates it and sees them all. */
+    if (f->cfg->before_host == LOBBY_BEFORE_HOST_WAIT && !f->hosted && f->waiting > 0 &&
+        (j->token_owner || j->affiliation == LOBBY_AFF_OWNER || j->affiliation == LOBBY_AFF_ADMIN) &&
+        !policy_is_service(f->cfg, j->real_jid, NULL)) {
+        want = true;
+        why = "before-host";
     }
     if (has_valid_token(j) && j->token_owner && !f->settled) {
         if (j->token_lobby != LOBBY_WISH_NONE) {
@@ -320,7 +371,9 @@ static void decide_switch(const struct policy_facts *f, struct lobby_verdict *ou
             why = "first-owner";
         }
     }
-    if (why == NULL || want == on)
+    /* On: Prosody's room is not members-only yet. Off: Prosody's room is,
+     * or lobbyd holds guests in its lobby (they waited for the host). */
+    if (why == NULL || (want && on) || (!want && !held))
         return;
     out->lobby_switch = want ? LOBBY_SWITCH_ON : LOBBY_SWITCH_OFF;
     out->switch_rule = why;
@@ -360,7 +413,8 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
  */
 enum lobby_ask policy_ask_scope(const struct lobby_config *cfg)
 {
-    if (cfg->ask_tokenless_joins)
+    /* Until a room has a host, every guest's join is lobbyd's to judge. */
+    if (cfg->ask_tokenless_joins || cfg->before_host != LOBBY_BEFORE_HOST_ALLOW)
         return LOBBY_ASK_EVERY_JOIN;
     /* A room's creation is where lobby_default switches its lobby on. */
     return cfg->lobby_default_on ? LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW

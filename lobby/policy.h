@@ -26,6 +26,9 @@ struct policy_facts {
     enum policy_admission admission;
     uint64_t away_ms;                  /* REJOIN: time since the session left */
     bool settled;                      /* the room had its first owner-token join */
+    bool hosted;                       /* an owner (not a service) has been in the room */
+    size_t waiting;                    /* knockers in the room's lobby */
+    bool held;                         /* lobbyd has the room's lobby on */
 };
 
 /*
@@ -33,6 +36,12 @@ struct policy_facts {
  * verdict to 'out'. 'out->rule' points to a static string. Cannot fail.
  */
 void policy_decide(const struct policy_facts *f, struct lobby_verdict *out);
+
+/*
+ * Whether 'real_jid' (NULL: no) matches one of cfg's service identities;
+ * '*which', when not NULL, gets its index. Cannot fail.
+ */
+bool policy_is_service(const struct lobby_config *cfg, const char *real_jid, size_t *which);
 
 /*
  * Which joins the bridge must ask about under 'cfg' (every verdict carries

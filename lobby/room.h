@@ -95,6 +95,7 @@ struct room {
     char *lobby_jid;                   /* node@lobby_domain */
     bool enabled;
     bool settled;                      /* had its first owner-token join (lobby_default) */
+    bool hosted;                       /* an owner other than a service has been in it */
     struct room_timers *timers;        /* borrowed from the lobby */
     struct lobby_hash waiters_by_nick;
     struct lobby_hash waiters_by_jid;

@@ -9,7 +9,7 @@
  * line belongs to that room:
  *
  *   lobbyd-state 1
- *   room <main room JID> <lobby on: 0|1> <settled: 0|1>
+ *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1>
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *   moderator <nick> <real JID>
  *   owner <real JID>
@@ -23,9 +23,10 @@
  * later than this run's configuration allows from now (rejoin_window and
  * deny_cooldown may have changed with the restart). Admissions not yet
  * confirmed by Prosody (PENDING) are not saved: they are not admissions.
- * A room line without its "settled" field (written before lobbyd had
- * default lobbies) reads as settled: no owner token gets a say over a room
- * that was already running.
+ * A room line without its "settled" or "hosted" field (written before
+ * lobbyd had default lobbies or before_host) reads as settled and hosted:
+ * no owner token gets a say over a room that was already running, and its
+ * guests are not sent to wait for a host.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -187,6 +188,7 @@ static int save_room(const struct lobby_hnode *n, void *arg)
     put_field(sw->o, r->jid);
     put_int(sw->o, r->enabled);
     put_int(sw->o, r->settled);
+    put_int(sw->o, r->hosted);
     put_end(sw->o);
     TAILQ_FOREACH(w, &r->queue, queue) {
         put_bytes(sw->o, "waiter", 6);
@@ -490,14 +492,16 @@ static bool room_is_sound(struct restore *rs)
 static bool restore_line(struct restore *rs, struct line *l)
 {
     const char *kind = l->field[0];
-    bool on, settled = true;
+    bool on, settled = true, hosted = true;
 
     if (strcmp(kind, "room") == 0) {
         if (!room_is_sound(rs))
             return false;
-        if ((l->n != 3 && l->n != 4) || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
-            (l->n == 4 && !to_flag(l->field[3], &settled)))
-            return (rs->problem = "a room needs its JID, lobby on 0 or 1, and settled 0 or 1"), false;
+        if (l->n < 3 || l->n > 5 || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
+            (l->n >= 4 && !to_flag(l->field[3], &settled)) ||
+            (l->n == 5 && !to_flag(l->field[4], &hosted)))
+            return (rs->problem = "a room needs its JID, lobby on 0 or 1, settled 0 or 1 and "
+                                  "hosted 0 or 1"), false;
         if (lobby_find_main(rs->lb, l->field[1]) != NULL)
             return (rs->problem = "a room appears twice"), false;
         rs->room = lobby_find_or_add(rs->lb, l->field[1]);
@@ -506,6 +510,7 @@ static bool restore_line(struct restore *rs, struct line *l)
                                                   : "a room JID lobbyd cannot keep"), false;
         rs->room->enabled = on;
         rs->room->settled = settled;
+        rs->room->hosted = hosted;
         return true;
     }
     if (rs->room == NULL)

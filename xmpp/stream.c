@@ -218,14 +218,16 @@ static void handle_join(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *join
     s->h.on_join(s->h.arg, &j, &v, &effects);
     bridge_join_clear(&j);
     s->stats.joins++;
-    if (effects != NULL)
-        send_effects(s, effects, NULL);
     /* The reply of every join: written as text, not built as a tree. */
     len = bridge_verdict_text(iq, s->p.jid, &v, text, sizeof(text));
     if (len > 0)
         xmpp_send_raw(s->conn, text, (size_t)len);
     else
         send_release(s, bridge_verdict_reply(iq, s->p.jid, &v));
+    /* After the verdict: the join it lets in (a host opening the room) goes
+     * first, then the guests it releases. */
+    if (effects != NULL)
+        send_effects(s, effects, NULL);
 }
 
 /* Send 'a'; RELAY effects pass on 'msg' (NULL: there is none to relay). */

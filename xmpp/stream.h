@@ -32,7 +32,7 @@ struct stream_handlers {
     void *arg;
     /* Decide one pre-join. 'v' must be filled before returning; the strings
      * it points to must stay valid until the callback's next call. '*out'
-     * is set to effects to send before the verdict (a default lobby
+     * is set to effects to send after the verdict (a default lobby
      * switched off releases the waiting), or NULL. */
     void (*on_join)(void *arg, const struct bridge_join *join, struct bridge_verdict *v,
                     const struct lobby_actions **out);

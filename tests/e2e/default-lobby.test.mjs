@@ -1,6 +1,7 @@
 // Lobby on by default (lobby_default = on) with the real client library: an owner token opens a
 // new room and walks in as moderator with the lobby already on, without touching the lobby
-// switch; a guest is sent to the lobby, knocks and is approved.
+// switch; a guest is sent to the lobby, knocks and is approved. And before_host = wait: a guest
+// who comes before the host waits in the lobby, and the host finds and admits them.
 import { describe, test } from "../integration/lib/test.mjs";
 import assert from "node:assert/strict";
 import { useE2E } from "./lib/harness.mjs";
@@ -38,5 +39,36 @@ describe("lobby on by default, driven by the real client library", () => {
 			const joined = await guest.waitFor(JOIN_RESULT, { since: gSince });
 			assert.equal(joined.name, "CONFERENCE_JOINED", `approved guest: ${JSON.stringify(joined.args)}`);
 			assert.equal(await guest.call("isModerator"), false);
+		}));
+});
+
+describe("guests waiting for the host (before_host = wait), driven by the real client library", () => {
+	const e2e = useE2E({ lobbydExtra: "before_host = wait" });
+	const room = `host-${Math.random().toString(36).slice(2, 8)}`;
+
+	test("a guest who comes first waits in the lobby; the host arrives, sees the guest and admits them",
+		e2e.scenario("before-host-wait", async () => {
+			const guest = await e2e.client("early-guest");
+			await guest.connect(null, { room });
+			let since = guest.mark();
+			await guest.join(room, "Early Guest");
+			const refused = await guest.waitFor(JOIN_RESULT, { since });
+			assert.equal(refused.name, "CONFERENCE_FAILED", "the guest got into a room with no host");
+			assert.equal(refused.args[0], "conference.connectionError.membersOnly");
+			await guest.call("joinLobby", "Early Guest", "early@example.com");
+
+			const host = await e2e.client("host");
+			await host.connect(e2e.token(room, { moderator: true, name: "Host" }), { room });
+			since = host.mark();
+			await host.join(room, "Host");
+			const ev = await host.waitFor(JOIN_RESULT, { since });
+			assert.equal(ev.name, "CONFERENCE_JOINED", `host join: ${JSON.stringify(ev.args)}`);
+			assert.equal(await host.call("isModerator"), true);
+			await host.waitFor("MEMBERS_ONLY_CHANGED", { since, match: (a) => a[0] === true });
+			const waiting = await host.waitFor("LOBBY_USER_JOINED", { since, match: (a) => a[1] === "Early Guest" });
+			const gSince = guest.mark();
+			await host.call("lobbyApproveAccess", waiting.args[0]);
+			const joined = await guest.waitFor(JOIN_RESULT, { since: gSince });
+			assert.equal(joined.name, "CONFERENCE_JOINED", `admitted guest: ${JSON.stringify(joined.args)}`);
 		}));
 });

@@ -4,7 +4,7 @@
 import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
 import { useStack, verdictLine } from "./lib/stack.mjs";
-import { NS } from "./lib/client.mjs";
+import { NS, xml } from "./lib/client.mjs";
 import { mint, mintLocal } from "./lib/token.mjs";
 import { clientPool, rand } from "./lib/util.mjs";
 import { hex8, statuses, assertLobbyError, lobbyLine } from "./lib/lobby.mjs";
@@ -121,5 +121,91 @@ describe("lobby_off_after = first-owner", { timeout: 60000 }, () => {
 		await guest.waitFor((x) => x.is("presence") && x.attrs.from === `${lobby}/${nick}` && x.attrs.type === "unavailable",
 			5000, { includePast: true });
 		assert.ok((await guest.join(room, { displayName: "Early" })).ok);
+	});
+});
+
+// The room's disco#info, or the error Prosody answers for a room that does not exist.
+const roomExists = async (c, room) => (await c.iqAnswer("get", room, xml("query", { xmlns: NS.discoInfo }))).name !== "error";
+
+describe("before_host = wait", { timeout: 60000 }, () => {
+	const s = useStack({ lobbydExtra: "before_host = wait" });
+	const connect = clientPool(s);
+
+	test("guests of a room no host has opened wait in its lobby; the first host finds them there", async () => {
+		const node = `host-${rand()}`;
+		const room = `${node}@${s.stack.env.MUC_DOMAIN}`, lobby = `${node}@${s.stack.env.LOBBY_DOMAIN}`;
+		const guest = await connect();
+		let mark = s.stack.mark("lobbyd");
+		assertLobbyError(await guest.join(room, { displayName: "Early" }), lobby);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(room, "lobby")(l) && l.includes("rule=before-host"),
+			{ offset: mark });
+		assert.equal(await roomExists(guest, room), false, "the guest created the room");
+		const nick = hex8();
+		assert.ok((await guest.joinLobby(lobby, { nick, displayName: "Early", email: "early@example.org" })).ok,
+			"the knock of a guest waiting for the host was refused");
+
+		const host = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Host" }) });
+		mark = s.stack.mark("lobbyd");
+		const h = await host.join(room, { displayName: "Host" });
+		assert.deepEqual([h.ok, h.affiliation], [true, "owner"], `${h}`);
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "lobby=on", "rule=before-host"), { offset: mark });
+		assert.equal(await membersOnly(host, room), true, "the host's room has no lobby for the waiting guest");
+		// The host's client joins the lobby room as its moderator and sees who waited.
+		assert.ok((await host.joinLobby(lobby, { nick: hex8() })).ok);
+		const seen = await host.waitFor((x) => x.is("presence") && x.attrs.from === `${lobby}/${nick}`, 5000,
+			{ includePast: true });
+		assert.equal(seen.getChild("x", NS.mucUser)?.getChild("item")?.attrs.jid, guest.jid);
+		// Now the room is hosted: a new guest meets the lobby as usual.
+		const late = await connect();
+		mark = s.stack.mark("lobbyd");
+		assertLobbyError(await late.join(room, { displayName: "Late" }), lobby);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(room, "lobby")(l) && l.includes("rule=lobby "), { offset: mark });
+	});
+});
+
+describe("before_host = wait with lobby_off_after = first-owner", { timeout: 60000 }, () => {
+	const s = useStack({ lobbydExtra: "before_host = wait\nlobby_off_after = first-owner" });
+	const connect = clientPool(s);
+
+	test("the guests wait for the host, and walk in when it arrives", async () => {
+		const node = `wfh-${rand()}`;
+		const room = `${node}@${s.stack.env.MUC_DOMAIN}`, lobby = `${node}@${s.stack.env.LOBBY_DOMAIN}`;
+		const guest = await connect();
+		assertLobbyError(await guest.join(room, { displayName: "Early" }), lobby);
+		const nick = hex8();
+		assert.ok((await guest.joinLobby(lobby, { nick, displayName: "Early" })).ok);
+		const host = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Host" }) });
+		const mark = s.stack.mark("lobbyd");
+		assert.ok((await host.join(room, { displayName: "Host" })).ok);
+		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "lobby=off", "rule=first-owner", "released=1"),
+			{ offset: mark });
+		const gone = await guest.waitFor((x) => x.is("presence") && x.attrs.from === `${lobby}/${nick}`
+			&& x.attrs.type === "unavailable", 5000, { includePast: true });
+		assert.equal(gone.getChild("x", NS.mucUser)?.getChild("destroy")?.attrs.jid, room);
+		const r = await guest.join(room, { displayName: "Early" });
+		assert.deepEqual([r.ok, r.affiliation], [true, "none"], `${r}`);
+	});
+});
+
+describe("before_host = deny", { timeout: 60000 }, () => {
+	const s = useStack({ lobbydExtra: "before_host = deny" });
+	const connect = clientPool(s);
+
+	test("a guest is refused until a host has joined, and never creates the room", async () => {
+		const node = `deny-${rand()}`;
+		const room = `${node}@${s.stack.env.MUC_DOMAIN}`;
+		const guest = await connect();
+		const mark = s.stack.mark("lobbyd");
+		const r = await guest.join(room, { displayName: "Early" });
+		assert.ok(!r.ok, `${r}`);
+		assert.equal(r.condition, "not-allowed");
+		assert.match(r.error.getChildText("text", NS.stanzas) ?? "", /no host has joined yet/);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(room, "deny")(l) && l.includes("rule=before-host"),
+			{ offset: mark });
+		assert.equal(await roomExists(guest, room), false);
+		const host = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Host" }) });
+		assert.ok((await host.join(room, { displayName: "Host" })).ok);
+		const again = await guest.join(room, { displayName: "Early" });
+		assert.ok(again.ok, `still refused with a host in the room: ${again}`);
 	});
 });

@@ -603,6 +603,88 @@ static void test_lobby_switch_table(void **state)
     }
 }
 
+/*
+ * before_host: what a join gets while no host has been in the room, and
+ * the switch that gives the first host a lobby with its waiting guests.
+ */
+struct host_case {
+    const char *name;
+    enum lobby_before_host mode;
+    bool hosted, new_room, lobby_off, no_name;
+    bool owner_token, bypass_token;
+    enum lobby_affiliation aff;
+    const char *real_jid;              /* NULL: GUEST_JID */
+    size_t waiting;
+    enum lobby_action action;
+    const char *rule;
+    enum lobby_switch want;
+};
+
+static const struct host_case host_cases[] = {
+    { "allow: a guest creates the room as today", LOBBY_BEFORE_HOST_ALLOW, .new_room = true,
+      .action = LOBBY_ALLOW, .rule = "no-lobby" },
+    { "wait: a guest of a new room waits in its lobby", LOBBY_BEFORE_HOST_WAIT, .new_room = true,
+      .action = LOBBY_KNOCK, .rule = "before-host" },
+    { "wait: also in an open room Jicofo opened", LOBBY_BEFORE_HOST_WAIT, .lobby_off = true,
+      .action = LOBBY_KNOCK, .rule = "before-host" },
+    { "wait: a bypass token waits too", LOBBY_BEFORE_HOST_WAIT, .new_room = true,
+      .bypass_token = true, .action = LOBBY_KNOCK, .rule = "before-host" },
+    { "wait: without a name, the name first", LOBBY_BEFORE_HOST_WAIT, .new_room = true,
+      .no_name = true, .action = LOBBY_NEED_NAME, .rule = "before-host" },
+    { "deny: refused", LOBBY_BEFORE_HOST_DENY, .new_room = true, .action = LOBBY_DENY,
+      .rule = "before-host" },
+    { "a service identity goes in", LOBBY_BEFORE_HOST_DENY, .new_room = true,
+      .real_jid = "jibri@auth.meet.test/r", .action = LOBBY_ALLOW, .rule = "no-lobby" },
+    { "once hosted, the lobby as usual", LOBBY_BEFORE_HOST_DENY, .hosted = true,
+      .lobby_off = true, .action = LOBBY_ALLOW, .rule = "no-lobby" },
+    { "the host walks in, with no one waiting", LOBBY_BEFORE_HOST_WAIT, .new_room = true,
+      .owner_token = true, .action = LOBBY_ALLOW, .rule = "owner-claim" },
+    { "the first host finds guests waiting: the room gets its lobby", LOBBY_BEFORE_HOST_WAIT,
+      .new_room = true, .owner_token = true, .waiting = 2, .action = LOBBY_ALLOW,
+      .rule = "owner-claim", .want = LOBBY_SWITCH_ON },
+    { "... also an owner by affiliation, into the open room", LOBBY_BEFORE_HOST_WAIT,
+      .lobby_off = true, .aff = LOBBY_AFF_OWNER, .waiting = 1, .action = LOBBY_ALLOW,
+      .rule = "existing-affiliation", .want = LOBBY_SWITCH_ON },
+    { "... but not a service identity with owner affiliation", LOBBY_BEFORE_HOST_WAIT,
+      .lobby_off = true, .aff = LOBBY_AFF_OWNER, .real_jid = "jibri@auth.meet.test/r",
+      .waiting = 1, .action = LOBBY_ALLOW, .rule = "existing-affiliation" },
+};
+
+static void test_before_host_table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(host_cases) / sizeof(host_cases[0]); i++) {
+        const struct host_case *hc = &host_cases[i];
+        struct policy_case c = { .new_room = hc->new_room, .lobby_off = hc->lobby_off,
+                                 .no_name = hc->no_name, .aff = hc->aff,
+                                 .real_jid = hc->real_jid, .token_owner = hc->owner_token,
+                                 .token_bypass = hc->bypass_token };
+        struct lobby_config cfg;
+        struct lobby_join join;
+        struct lobby_verdict v;
+        struct policy_facts f;
+
+        print_message("%s\n", hc->name);
+        if (hc->owner_token || hc->bypass_token)
+            c.token = LOBBY_TOKEN_VALID;
+        case_config(&c, &cfg);
+        cfg.before_host = hc->mode;
+        case_join(&c, &join);
+        f = (struct policy_facts){ .cfg = &cfg, .join = &join, .hosted = hc->hosted,
+                                   .waiting = hc->waiting };
+        policy_decide(&f, &v);
+        assert_int_equal(v.action, hc->action);
+        assert_string_equal(v.rule, hc->rule);
+        assert_int_equal(v.lobby_switch, hc->want);
+        if (v.action == LOBBY_KNOCK)
+            assert_string_equal(v.lobby_jid, "myroom@lobby.meet.test");
+        if (hc->mode != LOBBY_BEFORE_HOST_ALLOW)
+            assert_int_equal(v.ask, LOBBY_ASK_EVERY_JOIN);
+    }
+}
+
 /* The stateful entry point gives the same verdict for a fresh session. */
 static void test_policy_through_lobby(void **state)
 {
@@ -716,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_ask_scope_claim),
         cmocka_unit_test(test_lobby_switch_table),
+        cmocka_unit_test(test_before_host_table),
         cmocka_unit_test(test_policy_through_lobby),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_config_problems),

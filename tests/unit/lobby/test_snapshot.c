@@ -226,7 +226,7 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nend", "line 2: the state is cut short" },
     { "lobbyd-state 1\nend\nroom x 1\n", "line 3: text after \"end\"" },
     { "lobbyd-state 1\nwaiter a b - - - 0 0\nend\n", "line 2: a record before the first room" },
-    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, and settled 0 or 1" },
+    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, settled 0 or 1 and hosted 0 or 1" },
     { "lobbyd-state 1\nroom nonsense 1\nend\n", "line 2: a room JID lobbyd cannot keep" },
     { "lobbyd-state 1\nroom " ROOM " 1\nroom " ROOM " 0\nend\n", "line 3: a room appears twice" },
     { "lobbyd-state 1\nroom " ROOM " 1\n\nend\n", "line 3: a malformed record" },
@@ -346,7 +346,7 @@ static void test_settled_survives(void **state)
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_OFF);
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_NONE);
     assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
-    assert_non_null(strstr(text, "room " ROOM " 0 1\n"));
+    assert_non_null(strstr(text, "room " ROOM " 0 1 1\n"));
     again = new_lobby();
     assert_int_equal(lobby_restore(again, text, len, 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(owner_wants_off(again), LOBBY_SWITCH_NONE);
@@ -356,6 +356,60 @@ static void test_settled_survives(void **state)
     lb = new_lobby();
     assert_int_equal(lobby_restore(lb, old, strlen(old), 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_NONE);
+    lobby_free(lb);
+}
+
+/* before_host = wait: a room is hosted once an owner other than a service
+ * has been in it, and stays so across a restart. */
+static const char *guest_rule(struct lobby *lb, bool exists)
+{
+    static struct lobby_verdict v;
+    struct lobby_join j = { .room = ROOM, .nick = "n", .real_jid = GUEST, .session = "s",
+                            .display_name = "Guest", .room_exists = exists,
+                            .members_only = exists };
+
+    assert_int_equal(lobby_on_join(lb, &j, 1000, &v), 0);
+    return v.rule;
+}
+
+static struct lobby *waiting_lobby(void)
+{
+    static const char *const services[] = { "focus@auth.meet.test" };
+    struct lobby_config cfg;
+    struct lobby *lb;
+
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.before_host = LOBBY_BEFORE_HOST_WAIT;
+    cfg.service_jids = services;
+    cfg.n_service_jids = 1;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    return lb;
+}
+
+static void test_hosted_survives(void **state)
+{
+    struct lobby *lb = waiting_lobby(), *again;
+    struct lobby_actions a;
+    char why[256], *text;
+    size_t len;
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_string_equal(guest_rule(lb, false), "before-host");
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "focus@auth.meet.test/f", true, 1000, &a), 0);
+    assert_string_equal(guest_rule(lb, true), "before-host");
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 1000, &a), 0);
+    assert_string_equal(guest_rule(lb, true), "lobby");
+    assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
+    assert_non_null(strstr(text, "room " ROOM " 1 0 1\n"));
+    again = waiting_lobby();
+    assert_int_equal(lobby_restore(again, text, len, 1000, WALL, why, sizeof(why)), 0);
+    assert_string_equal(guest_rule(again, true), "lobby");
+    free(text);
+    lobby_actions_clear(&a);
+    lobby_free(again);
     lobby_free(lb);
 }
 
@@ -369,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_refuses_malformed),
         cmocka_unit_test(test_config_changed),
         cmocka_unit_test(test_settled_survives),
+        cmocka_unit_test(test_hosted_survives),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
