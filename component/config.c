@@ -75,6 +75,15 @@ static const struct opt opts[] = {
      "guests of a room no host (owner token or owner, not a service_jid) has joined yet: allow "
      "(as if there were one), wait (in its lobby; the first host sees them all) or deny; a guest "
      "never creates the room then. List Jicofo's JID in service_jid so it is nobody's host"},
+    {"lobby_max_waiting", OPT_UINT, O(max_waiting_per_room), 1, 10000, "10000", NULL, false,
+     "knockers one meeting's lobby holds; the next is refused (\"this meeting's lobby is full\") "
+     "until someone leaves it"},
+    {"lobby_max_waiting_total", OPT_UINT, O(max_waiting_total), 0, 10000000, "0", NULL, false,
+     "knockers all lobbies together hold (0: no cap); the next is refused (\"the lobby "
+     "service is full\")"},
+    {"lobby_max_wait", OPT_UINT, O(max_wait_s), 0, 86400, "0", NULL, false,
+     "seconds a knocker may wait; one nobody let in by then is sent away with the reason "
+     "(\"Nobody let you in within N minutes\", or seconds), which Jitsi Meet shows (0: no limit)"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
      "guests must give a display name before knocking (never applies to owners); Jitsi Meet asks "
      "for one up front only where the stock lobby would: the room on the connection URL has its "

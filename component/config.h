@@ -47,6 +47,9 @@ struct config {
     unsigned lobby_default;         /* 0 off, 1 on */
     unsigned lobby_off_after;       /* 0 never, 1 first-owner */
     unsigned before_host;           /* enum lobby_before_host: allow, wait, deny */
+    unsigned max_waiting_per_room;  /* lobby_max_waiting */
+    unsigned max_waiting_total;     /* lobby_max_waiting_total, 0: no cap */
+    unsigned max_wait_s;            /* lobby_max_wait, 0: no limit */
     bool displayname_required;
     bool ask_tokenless_joins;
     struct config_list service_jids;

@@ -79,6 +79,9 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.lobby_default_on = cfg->lobby_default == 1;
     lc.lobby_off_after_first_owner = cfg->lobby_off_after == 1;
     lc.before_host = (enum lobby_before_host)cfg->before_host;
+    lc.max_waiting_per_room = cfg->max_waiting_per_room;
+    lc.max_waiting_total = cfg->max_waiting_total;
+    lc.max_wait_ms = (uint64_t)cfg->max_wait_s * 1000u;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
     lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
@@ -537,9 +540,21 @@ unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
 
 const struct lobby_actions *dispatch_expire(struct dispatch *d)
 {
+    char qnick[128], qtext[LOBBY_TEXT_MAX + 32];
+
     lobby_actions_clear(&d->actions);
     if (lobby_expire(d->lobby, monotonic_ms(), &d->actions) == -1)
         fatal("lobby: expiring timers failed");
+    for (size_t i = 0; i < d->actions.n; i++) {
+        const struct lobby_effect *e = &d->actions.v[i];
+
+        if (e->kind != LOBBY_DO_DESTROY)
+            continue;
+        d->dirty = true;
+        log_info("lobby: room=%s timeout nick=\"%s\" jid=%s reason=\"%s\"", e->room,
+                 log_quote(e->nick, qnick, sizeof(qnick)), e->to,
+                 log_quote(e->text, qtext, sizeof(qtext)));
+    }
     return &d->actions;
 }
 

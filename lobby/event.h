@@ -170,6 +170,9 @@ struct lobby_config {
     bool lobby_default_on;             /* a new room gets its lobby on */
     bool lobby_off_after_first_owner;  /* the first owner's join turns it off */
     enum lobby_before_host before_host;
+    size_t max_waiting_per_room;       /* 1..LOBBY_MAX_WAITING_PER_ROOM; 0: that */
+    size_t max_waiting_total;          /* knockers in all lobbies; 0: no cap */
+    uint64_t max_wait_ms;              /* a knocker not let in by then is sent away; 0: never */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

@@ -99,14 +99,25 @@ static int knock_new(const struct lobby *lb, struct room *r,
                      struct lobby_actions *out)
 {
     struct room_waiter *w;
+    size_t room_cap = lb->cfg.max_waiting_per_room > 0 ? lb->cfg.max_waiting_per_room
+                                                       : LOBBY_MAX_WAITING_PER_ROOM;
+    char text[LOBBY_TEXT_MAX];
     bool refused;
 
     if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
         return refused ? 0 : -1;
     if (nick_taken(r, k->nick))
         return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
-    if (r->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
-        return effect_refuse(out, k, LOBBY_DENY_FULL, "the lobby is full");
+    if (r->n_waiting >= room_cap) {
+        snprintf(text, sizeof(text), "this meeting's lobby is full (%zu waiting); "
+                 "please try again later", r->n_waiting);
+        return effect_refuse(out, k, LOBBY_DENY_FULL, text);
+    }
+    if (lb->cfg.max_waiting_total > 0 && r->timers->waiting >= lb->cfg.max_waiting_total) {
+        snprintf(text, sizeof(text), "the lobby service is full (%zu waiting in all lobbies); "
+                 "please try again later", r->timers->waiting);
+        return effect_refuse(out, k, LOBBY_DENY_FULL, text);
+    }
     w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
                         k->email, now_ms);
     if (w == NULL) {

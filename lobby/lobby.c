@@ -55,6 +55,10 @@ const char *lobby_config_problem(const struct lobby_config *cfg)
         return "password_mode is out of range";
     if (cfg->invalid_token > LOBBY_INVALID_TOKEN_DENY)
         return "invalid_token is out of range";
+    if (cfg->before_host > LOBBY_BEFORE_HOST_DENY)
+        return "before_host is out of range";
+    if (cfg->max_waiting_per_room > LOBBY_MAX_WAITING_PER_ROOM)
+        return "max_waiting_per_room is above what one lobby holds";
     if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
         return "too many service identities";
     if (cfg->n_service_jids > 0 && cfg->service_jids == NULL)
@@ -437,6 +441,7 @@ static int admit_one(struct room *r, struct room_waiter *w, const char *actor,
         return -1;
     }
     w->approved = true;
+    room_waiter_stop_aging(w);
     return effect_notify(out, r, w, "LOBBY-ACCESS-GRANTED", actor);
 }
 
@@ -646,6 +651,7 @@ uint64_t lobby_next_deadline(const struct lobby *lb)
     uint64_t t = UINT64_MAX;
     const struct room_admission *a;
     const struct room_cooldown *c;
+    const struct room_waiter *w;
 
     a = TAILQ_FIRST(&lb->timers.approved);
     if (a != NULL && a->deadline_ms < t)
@@ -656,15 +662,39 @@ uint64_t lobby_next_deadline(const struct lobby *lb)
     c = TAILQ_FIRST(&lb->timers.cooldowns);
     if (c != NULL && c->deadline_ms < t)
         t = c->deadline_ms;
+    w = TAILQ_FIRST(&lb->timers.waiters);
+    if (lb->cfg.max_wait_ms > 0 && w != NULL && w->knock_ms + lb->cfg.max_wait_ms < t)
+        t = w->knock_ms + lb->cfg.max_wait_ms;
     return t;
+}
+
+/* max_wait: 'w' waited long enough; it is told why, the moderators see it go. */
+static int waiter_timed_out(const struct lobby *lb, struct room_waiter *w,
+                            struct lobby_actions *out)
+{
+    struct room *r = w->room;
+    char text[LOBBY_TEXT_MAX];
+    bool whole_minutes = lb->cfg.max_wait_ms % 60000 == 0;
+    uint64_t n = whole_minutes ? lb->cfg.max_wait_ms / 60000 : (lb->cfg.max_wait_ms + 999) / 1000;
+
+    snprintf(text, sizeof(text), "Nobody let you in within %" PRIu64 " %s%s; "
+             "please try again later.", n, whole_minutes ? "minute" : "second",
+             n == 1 ? "" : "s");
+    if (lobby_actions_push(out, &(struct lobby_effect_src){
+            .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = w->real_jid,
+            .nick = w->nick, .text = text }) != 0 ||
+        effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
+        return -1;
+    room_waiter_remove(r, w);
+    return 0;
 }
 
 int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
 {
     struct room_admission *a;
     struct room_cooldown *c;
+    struct room_waiter *w;
 
-    (void)out;
     while ((a = TAILQ_FIRST(&lb->timers.approved)) != NULL &&
            a->deadline_ms <= now_ms)
         room_admission_remove(a);
@@ -674,6 +704,12 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
     while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&
            c->deadline_ms <= now_ms)
         room_cooldown_remove(c);
+    while (lb->cfg.max_wait_ms > 0 && (w = TAILQ_FIRST(&lb->timers.waiters)) != NULL &&
+           w->knock_ms + lb->cfg.max_wait_ms <= now_ms &&
+           out->n + 1 + w->room->n_moderators <= LOBBY_MAX_EFFECTS) {
+        if (waiter_timed_out(lb, w, out) != 0)
+            return -1;
+    }
     return 0;
 }
 

@@ -375,8 +375,13 @@ int lobby_restore(struct lobby *lb, const char *text, size_t len, uint64_t now_m
 uint64_t lobby_next_deadline(const struct lobby *lb);
 
 /*
- * End admissions and cooldowns whose time is up at 'now_ms'. No effects
- * yet; 'out' is there for timed effects to come. Returns 0, or -1.
+ * End admissions and cooldowns whose time is up at 'now_ms', and send away
+ * the knockers not let in within max_wait_ms (approved ones are on their
+ * way in and wait no longer): each gets a DESTROY of its lobby room with no
+ * newjid and the reason as text (the client shows the meeting as ended
+ * with it), its moderators an OCCUPANT_GONE. When 'out' would overflow,
+ * the rest stays due and lobby_next_deadline() says so at once. Returns 0,
+ * or -1.
  */
 int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out);
 

@@ -43,6 +43,7 @@ void room_timers_init(struct room_timers *t)
     TAILQ_INIT(&t->approved);
     TAILQ_INIT(&t->left);
     TAILQ_INIT(&t->cooldowns);
+    TAILQ_INIT(&t->waiters);
 }
 
 static int by_admission_deadline(const void *a, const void *b)
@@ -87,12 +88,45 @@ static int sort_admissions(struct room_admission_list *list)
     return 0;
 }
 
+static int by_knock_time(const void *a, const void *b)
+{
+    uint64_t x = (*(struct room_waiter *const *)a)->knock_ms;
+    uint64_t y = (*(struct room_waiter *const *)b)->knock_ms;
+
+    return (x > y) - (x < y);
+}
+
+static int sort_waiters(struct room_waiter_list *l)
+{
+    struct room_waiter *w, **v;
+    size_t n = 0, i;
+
+    TAILQ_FOREACH(w, l, by_age)
+        n++;
+    if (n < 2)
+        return 0;
+    v = calloc(n, sizeof(*v));
+    if (v == NULL)
+        return -1;
+    i = 0;
+    while ((w = TAILQ_FIRST(l)) != NULL) {
+        TAILQ_REMOVE(l, w, by_age);
+        v[i++] = w;
+    }
+    qsort(v, n, sizeof(*v), by_knock_time);
+    for (i = 0; i < n; i++)
+        TAILQ_INSERT_TAIL(l, v[i], by_age);
+    free(v);
+    return 0;
+}
+
 int room_timers_sort(struct room_timers *t)
 {
     struct room_cooldown *c, **v;
     size_t n = 0, i;
 
-    if (sort_admissions(&t->approved) != 0 || sort_admissions(&t->left) != 0)
+    if (sort_admissions(&t->approved) != 0 || sort_admissions(&t->left) != 0 ||
+        sort_waiters(&t->waiters) != 0)
         return -1;
     TAILQ_FOREACH(c, &t->cooldowns, timer)
         n++;
@@ -257,7 +291,11 @@ struct room_waiter *room_waiter_add(struct room *r, const char *nick,
     lobby_hash_insert(&r->waiters_by_bare, &w->by_bare,
                       bare_key_of(&r->waiters_by_bare, w->real_jid));
     TAILQ_INSERT_TAIL(&r->queue, w, queue);
+    w->room = r;
+    w->aging = true;
+    TAILQ_INSERT_TAIL(&r->timers->waiters, w, by_age);
     r->n_waiting++;
+    r->timers->waiting++;
     return w;
 }
 
@@ -268,8 +306,18 @@ void room_waiter_remove(struct room *r, struct room_waiter *w)
     lobby_hash_remove(&r->waiters_by_jid, &w->by_jid);
     lobby_hash_remove(&r->waiters_by_bare, &w->by_bare);
     TAILQ_REMOVE(&r->queue, w, queue);
+    room_waiter_stop_aging(w);
     r->n_waiting--;
+    r->timers->waiting--;
     waiter_free(w);
+}
+
+void room_waiter_stop_aging(struct room_waiter *w)
+{
+    if (!w->aging)
+        return;
+    TAILQ_REMOVE(&w->room->timers->waiters, w, by_age);
+    w->aging = false;
 }
 
 struct room_waiter *room_waiter_by_nick(const struct room *r, const char *nick)

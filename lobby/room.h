@@ -23,6 +23,9 @@ struct room_waiter {
     struct lobby_hnode by_jid;
     struct lobby_hnode by_bare;
     TAILQ_ENTRY(room_waiter) queue;    /* knock order */
+    TAILQ_ENTRY(room_waiter) by_age;   /* room_timers.waiters, while 'aging' */
+    struct room *room;                 /* the room it waits in */
+    bool aging;                        /* counts towards max_wait (not yet approved) */
     char *nick;
     char *real_jid;
     char *session;
@@ -79,14 +82,17 @@ struct room_cooldown {
 TAILQ_HEAD(room_cooldown_list, room_cooldown);
 
 /*
- * Deadline lists shared by all rooms of a lobby. Every entry on one list
- * got its deadline as now_ms plus the same constant, so with a monotonic
- * clock each list is sorted and its head is its earliest deadline.
+ * Deadline lists shared by all rooms of a lobby, and its one lobby-wide
+ * count. Every entry on one list got its deadline as now_ms plus the same
+ * constant, so with a monotonic clock each list is sorted and its head is
+ * its earliest deadline.
  */
 struct room_timers {
     struct room_admission_list approved;
     struct room_admission_list left;
     struct room_cooldown_list cooldowns;
+    struct room_waiter_list waiters;   /* unapproved knockers of all rooms, by knock time */
+    size_t waiting;                    /* knockers in all rooms (max_waiting_total) */
 };
 
 struct room {
@@ -146,6 +152,9 @@ struct room_waiter *room_waiter_add(struct room *r, const char *nick,
 
 /* Take 'w' out of the room and free it. Cannot fail. */
 void room_waiter_remove(struct room *r, struct room_waiter *w);
+
+/* 'w' was approved: it no longer counts towards max_wait. Cannot fail. */
+void room_waiter_stop_aging(struct room_waiter *w);
 
 /* The waiter with this nick (exact) or full real JID, or NULL. */
 struct room_waiter *room_waiter_by_nick(const struct room *r, const char *nick);

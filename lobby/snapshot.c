@@ -387,6 +387,8 @@ static bool restore_waiter(struct restore *rs, struct line *l)
     if (w == NULL)
         return (rs->problem = "out of memory"), false;
     w->approved = approved;
+    if (approved)
+        room_waiter_stop_aging(w);
     return true;
 }
 

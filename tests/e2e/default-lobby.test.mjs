@@ -1,7 +1,8 @@
 // Lobby on by default (lobby_default = on) with the real client library: an owner token opens a
 // new room and walks in as moderator with the lobby already on, without touching the lobby
 // switch; a guest is sent to the lobby, knocks and is approved. And before_host = wait: a guest
-// who comes before the host waits in the lobby, and the host finds and admits them.
+// who comes before the host waits in the lobby, and the host finds and admits them. And
+// lobby_max_wait: a knocker nobody lets in is sent away with the reason the client shows.
 import { describe, test } from "../integration/lib/test.mjs";
 import assert from "node:assert/strict";
 import { useE2E } from "./lib/harness.mjs";
@@ -71,4 +72,30 @@ describe("guests waiting for the host (before_host = wait), driven by the real c
 			const joined = await guest.waitFor(JOIN_RESULT, { since: gSince });
 			assert.equal(joined.name, "CONFERENCE_JOINED", `admitted guest: ${JSON.stringify(joined.args)}`);
 		}));
+});
+
+describe("a maximum wait (lobby_max_wait), driven by the real client library", () => {
+	const e2e = useE2E({ lobbydExtra: "lobby_default = on\nlobby_max_wait = 2" });
+	const room = `wait-${Math.random().toString(36).slice(2, 8)}`;
+
+	test("a knocker nobody lets in is sent away, and the client shows why", e2e.scenario("max-wait", async () => {
+		const owner = await e2e.client("owner");
+		await owner.connect(e2e.token(room, { moderator: true, name: "Owner" }), { room });
+		let since = owner.mark();
+		await owner.join(room, "Owner");
+		assert.equal((await owner.waitFor(JOIN_RESULT, { since })).name, "CONFERENCE_JOINED");
+		const guest = await e2e.client("patient-guest");
+		await guest.connect(null, { room });
+		since = guest.mark();
+		await guest.join(room, "Patient");
+		assert.equal((await guest.waitFor(JOIN_RESULT, { since })).name, "CONFERENCE_FAILED");
+		const oSince = owner.mark();
+		since = guest.mark();
+		await guest.call("joinLobby", "Patient", "patient@example.com");
+		const knock = await owner.waitFor("LOBBY_USER_JOINED", { since: oSince, match: (a) => a[1] === "Patient" });
+		const ended = await guest.waitFor("CONFERENCE_FAILED", { since, timeout: 10000 });
+		assert.equal(ended.args[0], "conference.destroyed");
+		assert.equal(ended.args[1], "Nobody let you in within 2 seconds; please try again later.");
+		await owner.waitFor("LOBBY_USER_LEFT", { since: oSince, match: (a) => a[0] === knock.args[0] });
+	}));
 });

@@ -587,6 +587,113 @@ static void test_display_name_asked(void **state)
     lobby_free(optional);
 }
 
+/* lobby_max_waiting and lobby_max_waiting_total: a knock past either cap
+ * is refused with its reason, and a place that frees up is taken again. */
+static const char *knock_in(struct lobby *lb, const char *lobby_room, const char *nick,
+                            const char *jid)
+{
+    static char text[LOBBY_TEXT_MAX];
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = lobby_room, .nick = nick, .real_jid = jid,
+                             .session = "s", .display_name = "Someone" };
+
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_knock(lb, &k, 1, &a), 0);
+    assert_true(a.n > 0);
+    snprintf(text, sizeof(text), "%s", a.v[0].kind == LOBBY_DO_REFUSE ? a.v[0].text : "in");
+    if (a.v[0].kind == LOBBY_DO_REFUSE)
+        assert_int_equal(a.v[0].deny, LOBBY_DENY_FULL);
+    lobby_actions_clear(&a);
+    return text;
+}
+
+static void test_waiting_caps(void **state)
+{
+    struct lobby_config cfg;
+    struct lobby_actions a;
+    struct lobby *lb;
+
+    (void)state;
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.max_waiting_per_room = 2;
+    cfg.max_waiting_total = 3;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_enable(lb, "other@conference.meet.test", OWNER, 0, &a), 0);
+    lobby_actions_clear(&a);
+    assert_string_equal(knock_in(lb, LOBBY, "a1", "a1@meet.test/r"), "in");
+    assert_string_equal(knock_in(lb, LOBBY, "a2", "a2@meet.test/r"), "in");
+    assert_string_equal(knock_in(lb, LOBBY, "a3", "a3@meet.test/r"),
+                        "this meeting's lobby is full (2 waiting); please try again later");
+    assert_string_equal(knock_in(lb, "other@lobby.meet.test", "b1", "b1@meet.test/r"), "in");
+    assert_string_equal(knock_in(lb, "other@lobby.meet.test", "b2", "b2@meet.test/r"),
+                        "the lobby service is full (3 waiting in all lobbies); please try again later");
+    assert_int_equal(lobby_on_leave(lb, LOBBY, "a1@meet.test/r", &a), 1);
+    lobby_actions_clear(&a);
+    assert_string_equal(knock_in(lb, "other@lobby.meet.test", "b2", "b2@meet.test/r"), "in");
+    /* A room that goes away frees its places. */
+    assert_int_equal(lobby_on_room_destroyed(lb, "other@conference.meet.test", &a), 2);
+    lobby_actions_clear(&a);
+    assert_string_equal(knock_in(lb, LOBBY, "a3", "a3@meet.test/r"), "in");
+    lobby_free(lb);
+    cfg.max_waiting_per_room = LOBBY_MAX_WAITING_PER_ROOM + 1;
+    assert_non_null(lobby_config_problem(&cfg));
+}
+
+/* lobby_max_wait: a knocker nobody let in is sent away with the reason,
+ * in knock order across rooms; an approved one is on its way and stays. */
+static void test_max_wait(void **state)
+{
+    struct lobby_config cfg;
+    struct lobby_actions a;
+    struct lobby *lb;
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "Someone" };
+    char got[512];
+
+    (void)state;
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.max_wait_ms = 60000;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_enable(lb, "other@conference.meet.test", OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    k.nick = "mod1", k.real_jid = OWNER;
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    k.nick = "aaaa", k.real_jid = GUEST;
+    assert_int_equal(lobby_on_knock(lb, &k, 1000, &a), 0);
+    k.nick = "bbbb", k.real_jid = CALL1;
+    assert_int_equal(lobby_on_knock(lb, &k, 2000, &a), 0);
+    k.lobby_room = "other@lobby.meet.test", k.nick = "cccc", k.real_jid = CALL2;
+    assert_int_equal(lobby_on_knock(lb, &k, 3000, &a), 0);
+    assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 4000, &a), 1);
+    lobby_actions_clear(&a);
+
+    assert_int_equal(lobby_next_deadline(lb), 61000);
+    assert_int_equal(lobby_expire(lb, 60999, &a), 0);
+    assert_int_equal(a.n, 0);
+    assert_int_equal(lobby_expire(lb, 61000, &a), 0);
+    render(&a, got, sizeof(got));
+    assert_string_equal(got, "destroy:" GUEST " gone:" OWNER);
+    assert_null(a.v[0].newjid);
+    assert_string_equal(a.v[0].text, "Nobody let you in within 1 minute; please try again later.");
+    lobby_actions_clear(&a);
+    /* The approved knocker is skipped; the other room's is next. */
+    assert_int_equal(lobby_next_deadline(lb), 63000);
+    assert_int_equal(lobby_expire(lb, 63000, &a), 0);
+    render(&a, got, sizeof(got));
+    assert_string_equal(got, "destroy:" CALL2);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_waiting_count(lb, ROOM), 1);
+    assert_int_equal(lobby_waiting_count(lb, "other@conference.meet.test"), 0);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +705,8 @@ int main(void)
         cmocka_unit_test(test_lobby_chat),
         cmocka_unit_test(test_each_session),
         cmocka_unit_test(test_display_name_asked),
+        cmocka_unit_test(test_waiting_caps),
+        cmocka_unit_test(test_max_wait),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

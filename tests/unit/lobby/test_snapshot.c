@@ -413,6 +413,42 @@ static void test_hosted_survives(void **state)
     lobby_free(lb);
 }
 
+/* lobby_max_wait after a restart: a waiter's wait runs from its knock, and
+ * the earliest knock of any room is the next to go. */
+static void test_waits_in_order(void **state)
+{
+    const char *text =
+        "lobbyd-state 1\n"
+        "room " ROOM " 1 1 1\n"
+        "waiter late g1@meet.test/r s Late - 1800000030000 0\n"
+        "room " ROOM2 " 1 1 1\n"
+        "waiter early g2@meet.test/r s Early - 1799999990000 0\n"
+        "waiter okd g3@meet.test/r s Approved - 1799999980000 1\n"
+        "end\n";
+    struct lobby_config cfg;
+    struct lobby *lb;
+    struct lobby_actions a;
+    char why[256];
+
+    (void)state;
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.max_wait_ms = 60000;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    lobby_actions_init(&a);
+    /* Restored at wall time WALL, monotonic 100000: "early" knocked 10 s before. */
+    assert_int_equal(lobby_restore(lb, text, strlen(text), 100000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_next_deadline(lb), 100000 - 10000 + 60000);
+    assert_int_equal(lobby_expire(lb, 100000 + 90000, &a), 0);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.v[0].to, "g2@meet.test/r");
+    assert_string_equal(a.v[1].to, "g1@meet.test/r");
+    assert_int_equal(lobby_waiting_count(lb, ROOM2), 1);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_config_changed),
         cmocka_unit_test(test_settled_survives),
         cmocka_unit_test(test_hosted_survives),
+        cmocka_unit_test(test_waits_in_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
