@@ -5,7 +5,7 @@
  *       Verifies the token read on stdin exactly as the daemon would and
  *       prints one JSON object: valid, status, reason, fingerprint, alg,
  *       kid, iss, aud, sub, room, exp, nbf, rights {owner, bypass,
- *       affiliation}, identity {id, name, email, avatar, group}, features,
+ *       affiliation, lobby, admit}, identity {id, name, email, avatar, group}, features,
  *       context_room.  Exit 0 valid, 1 refused, 2 usage, configuration or
  *       internal error.
  *
@@ -30,8 +30,10 @@
 
 #include "component/cmd_token.h"
 #include "component/config.h"
+#include "component/dispatch.h"
 #include "jwt/mint.h"
 #include "jwt/token.h"
+#include "lobby/admit.h"
 
 /* stdin is read up to twice the token limit, so that an oversized token is
  * refused with its size rather than cut. */
@@ -155,9 +157,34 @@ static void put_json(json_t *obj, const char *key, const char *text)
     json_object_set_new(obj, key, v != NULL ? v : json_null());
 }
 
-static json_t *claims_json(enum token_status st, const struct token_claims *c,
-                           const struct token_reason *why, const char *fp)
+/*
+ * The name of the first admission rule (option admit) the token meets, or
+ * NULL. Only the token's own facts count: a jid rule needs the session's
+ * JID, which a token alone does not have.
+ */
+static const char *admit_rule(const struct config *cfg, enum token_status st,
+                              const struct token_claims *c, struct lobby_admit_rule *r)
 {
+    struct lobby_join lj;
+    char why[256];
+
+    if (st != TOKEN_VALID)
+        return NULL;
+    memset(&lj, 0, sizeof(lj));
+    dispatch_token_facts(c, &lj);
+    for (size_t i = 0; i < cfg->admit_rules.n; i++) {
+        if (lobby_admit_parse(cfg->admit_rules.items[i], r, why, sizeof(why)) &&
+            r->kind != LOBBY_ADMIT_JID && lobby_admit_matches(r, &lj))
+            return r->label + strlen("admit:");
+    }
+    return NULL;
+}
+
+static json_t *claims_json(const struct config *cfg, enum token_status st,
+                           const struct token_claims *c, const struct token_reason *why,
+                           const char *fp)
+{
+    struct lobby_admit_rule rule;
     json_t *o = json_object(), *rights = json_object(), *id = json_object();
     static const char *const aff[] = {"none", "member", "owner"};
 
@@ -182,6 +209,8 @@ static json_t *claims_json(enum token_status st, const struct token_claims *c,
     put_str(rights, "lobby", c->room_lobby == TOKEN_LOBBY_ON    ? "on"
                              : c->room_lobby == TOKEN_LOBBY_OFF ? "off"
                                                                 : NULL);
+    /* The admission rule that would let this token past a room's lobby. */
+    put_str(rights, "admit", admit_rule(cfg, st, c, &rule));
     json_object_set_new(o, "rights", rights);
     put_str(id, "id", c->user_id);
     put_str(id, "name", c->name);
@@ -276,7 +305,7 @@ static int cmd_check(int argc, char **argv)
     }
     st = token_verify(v, token, len, args.room, args.now_s, &claims, &why);
     token_fingerprint(token, len, fp);
-    out = claims_json(st, &claims, &why, fp);
+    out = claims_json(cfg, st, &claims, &why, fp);
     if (out == NULL || json_dumpf(out, stdout, JSON_COMPACT) != 0 ||
         fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
         fprintf(stderr, "lobbyd token check: cannot write the result\n");

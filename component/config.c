@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "base/log.h"
+#include "lobby/admit.h"
 
 enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
 
@@ -93,6 +94,11 @@ static const struct opt opts[] = {
      "without a token into rooms whose lobby is off (always allowed unchanged) skip the round trip"},
     {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
      "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
+    {"admit", OPT_LIST, O(admit_rules), 0, 0, NULL, NULL, false,
+     "an admission rule, NAME KIND [VALUE], that lets matching joiners past the lobby as members: "
+     "token (any valid token), email-domain D, tenant SUB, group G, affiliation member, jid "
+     "JID-or-domain; repeatable, the first match wins and names the verdict (rule=admit:NAME); "
+     "see ADMISSION RULES in lobbyd.conf(5)"},
     {"rejoin_window", OPT_UINT, O(rejoin_window_s), 0, 86400, "60", NULL, false,
      "seconds an admitted session keeps its admission after it leaves"},
     {"deny_cooldown", OPT_UINT, O(deny_cooldown_s), 0, 86400, "0", NULL, false,
@@ -269,6 +275,22 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
         if (l->n >= CONFIG_LIST_MAX) {
             snprintf(why, whysz, "more than %d entries", CONFIG_LIST_MAX);
             return false;
+        }
+        if (strcmp(o->key, "admit") == 0) {
+            struct lobby_admit_rule rule;
+
+            if (!lobby_admit_parse(value, &rule, why, whysz))
+                return false;
+            for (size_t i = 0; i < l->n; i++) {
+                struct lobby_admit_rule seen;
+
+                if (lobby_admit_parse(l->items[i], &seen, why, whysz) &&
+                    strcmp(seen.label, rule.label) == 0) {
+                    snprintf(why, whysz, "rule \"%.32s\" is already defined; give each rule its "
+                                         "own name", rule.label + strlen("admit:"));
+                    return false;
+                }
+            }
         }
         l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
         l->items[l->n++] = xstrdup(value);

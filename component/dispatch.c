@@ -84,6 +84,8 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.max_wait_ms = (uint64_t)cfg->max_wait_s * 1000u;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
+    lc.admit_rules = (const char *const *)cfg->admit_rules.items;
+    lc.n_admit_rules = cfg->admit_rules.n;
     lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
     lc.deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
     /* Hash tables keyed by outside input (JIDs, nicks) get a secret seed. */
@@ -125,18 +127,33 @@ static enum lobby_password password_of(const char *s)
     return LOBBY_PW_NONE;
 }
 
-/* Verify 'token' (NULL: none) for the main room 'room' (a bare JID); fill
- * the token facts of 'lj'. */
-static void check_token(struct dispatch *d, const char *room, const char *token, size_t token_len,
-                        struct lobby_join *lj, struct token_reason *why,
-                        char fp[TOKEN_FINGERPRINT_SIZE])
+void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj)
 {
-    struct token_claims claims;
+    lj->token = LOBBY_TOKEN_VALID;
+    lj->token_owner = c->owner;
+    lj->token_bypass = c->bypass;
+    lj->token_lobby = c->room_lobby == TOKEN_LOBBY_ON    ? LOBBY_WISH_ON
+                      : c->room_lobby == TOKEN_LOBBY_OFF ? LOBBY_WISH_OFF
+                                                         : LOBBY_WISH_NONE;
+    lj->token_email = c->email;
+    lj->token_sub = c->sub;
+    lj->token_group = c->group;
+    lj->token_member = c->affiliation == TOKEN_AFFILIATION_MEMBER;
+}
+
+/* Verify 'token' (NULL: none) for the main room 'room' (a bare JID); fill
+ * the token facts of 'lj', which borrow from 'claims' (the caller clears
+ * them once 'lj' is no longer used). */
+static void check_token(struct dispatch *d, const char *room, const char *token, size_t token_len,
+                        struct lobby_join *lj, struct token_claims *claims,
+                        struct token_reason *why, char fp[TOKEN_FINGERPRINT_SIZE])
+{
     char node[DISPATCH_NODE_MAX];
     const char *at = strchr(room, '@');
     size_t n = at != NULL ? (size_t)(at - room) : 0;
     enum token_status st;
 
+    memset(claims, 0, sizeof(*claims));
     memcpy(fp, "none", 5);
     lj->token = LOBBY_TOKEN_NONE;
     if (token == NULL)
@@ -145,7 +162,7 @@ static void check_token(struct dispatch *d, const char *room, const char *token,
         n = sizeof(node) - 1;
     memcpy(node, room, n);
     node[n] = '\0';
-    st = token_verify(d->verifier, token, token_len, node, (int64_t)time(NULL), &claims, why);
+    st = token_verify(d->verifier, token, token_len, node, (int64_t)time(NULL), claims, why);
     if (st != TOKEN_VALID) {
         /* A verified token carries its fingerprint; a refused one gets it here. */
         token_fingerprint(token, token_len, fp);
@@ -153,14 +170,8 @@ static void check_token(struct dispatch *d, const char *room, const char *token,
         lj->token_reason = why->text;
         return;
     }
-    memcpy(fp, claims.fingerprint, TOKEN_FINGERPRINT_SIZE);
-    lj->token = LOBBY_TOKEN_VALID;
-    lj->token_owner = claims.owner;
-    lj->token_bypass = claims.bypass;
-    lj->token_lobby = claims.room_lobby == TOKEN_LOBBY_ON    ? LOBBY_WISH_ON
-                      : claims.room_lobby == TOKEN_LOBBY_OFF ? LOBBY_WISH_OFF
-                                                             : LOBBY_WISH_NONE;
-    token_claims_clear(&claims);
+    memcpy(fp, claims->fingerprint, TOKEN_FINGERPRINT_SIZE);
+    dispatch_token_facts(claims, lj);
 }
 
 static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
@@ -193,6 +204,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
 {
     struct dispatch *d = arg;
     struct lobby_join lj;
+    struct token_claims claims;
     struct token_reason why;
     char fp[TOKEN_FINGERPRINT_SIZE];
     char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32];
@@ -210,9 +222,10 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     lj.room_exists = bj->room_exists;
     lj.members_only = bj->members_only;
     lj.password = password_of(bj->password);
-    check_token(d, bj->room, bj->token, bj->token_len, &lj, &why, fp);
+    check_token(d, bj->room, bj->token, bj->token_len, &lj, &claims, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
+    token_claims_clear(&claims);
     /* A knock or a default lobby switches the room's lobby; other verdicts
      * only record admissions Prosody has yet to confirm, which are not
      * saved. */
@@ -249,6 +262,7 @@ bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_
 {
     struct dispatch *d = arg;
     struct lobby_join lj;
+    struct token_claims claims;
     struct token_reason why;
     char fp[TOKEN_FINGERPRINT_SIZE], room[DISPATCH_NODE_MAX + BRIDGE_JID_MAX + 2];
     const char *rule = "no-room";
@@ -264,8 +278,9 @@ bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_
         memset(&why, 0, sizeof(why));
         lj.room = room;
         lj.real_jid = jid;
-        check_token(d, room, bd->token, bd->token_len, &lj, &why, fp);
+        check_token(d, room, bd->token, bd->token_len, &lj, &claims, &why, fp);
         ask = lobby_asks_display_name(d->lobby, &lj, monotonic_ms(), &rule);
+        token_claims_clear(&claims);
     }
     log_debug("disco: jid=%s room=%s display name asked=%s rule=%s", jid,
               bd != NULL && bd->room != NULL ? room : "(none on the URL)", ask ? "yes" : "no",

@@ -7,6 +7,8 @@
 #define LOBBYD_COMPONENT_DISPATCH_H
 
 #include "component/config.h"
+#include "jwt/token.h"
+#include "lobby/event.h"
 #include "xmpp/bridge.h"
 #include "xmpp/muc.h"
 
@@ -18,6 +20,10 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs);
 
 /* NULL is fine. */
 void dispatch_free(struct dispatch *d);
+
+/* The token facts of 'lj' from verified claims 'c' (valid token). The
+ * strings are borrowed from 'c'. Cannot fail. */
+void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj);
 
 /* stream_handlers.on_join: decide one pre-join and log the verdict. The
  * strings in 'v' stay valid until the next call. */

@@ -170,6 +170,9 @@ static int run(struct config *cfg)
     log_buffer(true);
     log_info("lobbyd %s: serving %s for %s (MUC %s)", LOBBYD_VERSION, cfg->component_jid,
              cfg->main_domain, cfg->muc_domain);
+    for (size_t i = 0; i < cfg->admit_rules.n; i++)
+        log_info("config: admission rule %zu of %zu: %s", i + 1, cfg->admit_rules.n,
+                 cfg->admit_rules.items[i]);
     n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
     for (size_t i = 0; i < n; i++)
         log_warnx("config: stricter than Jitsi: %s", notes[i]);

@@ -140,6 +140,10 @@ struct lobby_join {
     bool token_owner;                  /* VALID: verified owner/moderator right for this room */
     bool token_bypass;                 /* VALID: verified lobby_bypass right */
     enum lobby_wish token_lobby;       /* VALID: context.room.lobby */
+    const char *token_email;           /* VALID: context.user.email, or NULL */
+    const char *token_sub;             /* VALID: sub (the tenant), or NULL */
+    const char *token_group;           /* VALID: context.group, or NULL */
+    bool token_member;                 /* VALID: context.user.affiliation member */
 };
 
 /* The answer to one main-room join. */
@@ -173,6 +177,8 @@ struct lobby_config {
     size_t max_waiting_per_room;       /* 1..LOBBY_MAX_WAITING_PER_ROOM; 0: that */
     size_t max_waiting_total;          /* knockers in all lobbies; 0: no cap */
     uint64_t max_wait_ms;              /* a knocker not let in by then is sent away; 0: never */
+    const char *const *admit_rules;    /* "NAME KIND [VALUE]" (lobby/admit.h), in order */
+    size_t n_admit_rules;              /* at most LOBBY_MAX_ADMIT_RULES */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

@@ -57,6 +57,15 @@ const char *lobby_config_problem(const struct lobby_config *cfg)
         return "invalid_token is out of range";
     if (cfg->before_host > LOBBY_BEFORE_HOST_DENY)
         return "before_host is out of range";
+    if (cfg->n_admit_rules > LOBBY_MAX_ADMIT_RULES)
+        return "too many admission rules";
+    for (i = 0; i < cfg->n_admit_rules; i++) {
+        struct lobby_admit_rule r;
+        char why[8];
+
+        if (cfg->admit_rules == NULL || !lobby_admit_parse(cfg->admit_rules[i], &r, why, sizeof(why)))
+            return "an admission rule does not parse (lobby_admit_parse says why)";
+    }
     if (cfg->max_waiting_per_room > LOBBY_MAX_WAITING_PER_ROOM)
         return "max_waiting_per_room is above what one lobby holds";
     if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
@@ -87,6 +96,7 @@ void lobby_free(struct lobby *lb)
             free(lb->service_jids[i]);
     }
     free(lb->service_jids);
+    free(lb->admit);
     free(lb->lobby_domain);
     free(lb);
 }
@@ -120,8 +130,18 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
             goto out;
         lb->cfg.n_service_jids++;
     }
+    if (cfg->n_admit_rules > 0) {
+        char why[8];
+
+        lb->admit = calloc(cfg->n_admit_rules, sizeof(*lb->admit));
+        if (lb->admit == NULL)
+            goto out;
+        for (i = 0; i < cfg->n_admit_rules; i++)
+            (void)lobby_admit_parse(cfg->admit_rules[i], &lb->admit[i], why, sizeof(why));
+    }
     lb->cfg.lobby_domain = lb->lobby_domain;
     lb->cfg.service_jids = (const char *const *)lb->service_jids;
+    lb->cfg.admit_rules = NULL;        /* the texts are the caller's; lb->admit holds them */
     ret = lb;
     lb = NULL;
 out:
@@ -298,6 +318,8 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
         .cfg = &lb->cfg,
         .join = join,
         .admission = POLICY_ADMISSION_NONE,
+        .admit = lb->admit,
+        .n_admit = lb->cfg.n_admit_rules,
     };
     const struct room *r;
 
@@ -329,6 +351,8 @@ bool lobby_asks_display_name(const struct lobby *lb, const struct lobby_join *jo
         .cfg = &lb->cfg,
         .join = &j,
         .admission = POLICY_ADMISSION_NONE,
+        .admit = lb->admit,
+        .n_admit = lb->cfg.n_admit_rules,
     };
 
     if (rule != NULL)

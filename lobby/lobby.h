@@ -17,13 +17,15 @@
  *   6. no-lobby             room new, or its lobby is off        ALLOW, unchanged
  *   7. bypass-claim         valid token with lobby_bypass        ALLOW member
  *   8. service-identity     real JID matches service_jids        ALLOW member
- *   9. password-required    mode also-required, room has a
+ *   9. admit                the first admission rule (admit,
+ *                           lobby/admit.h) the join meets        ALLOW member, rule admit:NAME
+ *  10. password-required    mode also-required, room has a
  *                           password, join lacks the right one   DENY not-authorized
- *  10. admitted-session     this session was admitted            ALLOW member
- *  11. rejoin-window        this session left < rejoin window    ALLOW member
- *  12. password-bypass      mode bypass, right password          ALLOW member
- *  13. displayname-required no display name and it is required   NEED_NAME
- *  14. lobby                everyone else                        KNOCK
+ *  11. admitted-session     this session was admitted            ALLOW member
+ *  12. rejoin-window        this session left < rejoin window    ALLOW member
+ *  13. password-bypass      mode bypass, right password          ALLOW member
+ *  14. displayname-required no display name and it is required   NEED_NAME
+ *  15. lobby                everyone else                        KNOCK
  *
  * "ALLOW member" never lowers an affiliation: an admin or owner keeps
  * theirs (verdict affiliation NONE). A refused token under the guest
@@ -155,9 +157,9 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
  * display name before it tries (the stock lobby's #displayname_required
  * disco feature): display names are required, lobbyd has the room's lobby
  * on, and the rules above, applied to 'join' without a display name, would
- * answer NEED_NAME. So owners, bypass tokens, service identities and
- * admitted sessions are never asked, and neither is anyone for a room
- * without a lobby. The room facts of 'join' (room_exists, members_only,
+ * answer NEED_NAME. So owners, bypass tokens, service identities,
+ * admitted sessions and whoever an admission rule lets in are never asked,
+ * and neither is anyone for a room without a lobby. The room facts of 'join' (room_exists, members_only,
  * display_name) are ignored: lobbyd's own state stands in for them. Changes
  * nothing. '*rule', when not NULL, gets the static name of the rule that
  * decided ("no-lobby" for a room whose lobby lobbyd does not have on).

@@ -6,6 +6,7 @@
 #ifndef LOBBYD_LOBBY_LOBBY_INTERNAL_H
 #define LOBBYD_LOBBY_LOBBY_INTERNAL_H
 
+#include "lobby/admit.h"
 #include "lobby/event.h"
 #include "lobby/hash.h"
 #include "lobby/room.h"
@@ -14,6 +15,7 @@ struct lobby {
     struct lobby_config cfg;           /* strings below are owned copies */
     char *lobby_domain;
     char **service_jids;
+    struct lobby_admit_rule *admit;    /* cfg.admit_rules, parsed; cfg.n_admit_rules of them */
     struct lobby_hash rooms;           /* struct room by node */
     struct room_timers timers;
 };

@@ -204,6 +204,21 @@ static bool rule_service_identity(const struct policy_facts *f,
     return true;
 }
 
+/* The operator's admission rules, in their order; the verdict is named
+ * after the rule that matched ("admit:staff"). */
+static bool rule_admit(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    const struct lobby_admit_rule *r = lobby_admit_first(f->admit, f->n_admit, f->join);
+
+    if (r == NULL)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    out->rule = r->label;
+    verdict_text(out, "admission rule %s lets the joiner past the lobby",
+                 r->label + strlen("admit:"));
+    return true;
+}
+
 static bool rule_password_required(const struct policy_facts *f,
                                    struct lobby_verdict *out)
 {
@@ -309,6 +324,7 @@ static const struct policy_rule policy_rules[] = {
     { "no-lobby", rule_no_lobby, false },
     { "bypass-claim", rule_bypass_claim, true },
     { "service-identity", rule_service_identity, true },
+    { "admit", rule_admit, true },
     { "password-required", rule_password_required, false },
     { "admitted-session", rule_admitted_session, true },
     { "rejoin-window", rule_rejoin_window, true },

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "lobby/admit.h"
 #include "lobby/event.h"
 
 /* What the lobby state knows about the joining session (lobby.h). */
@@ -29,6 +30,8 @@ struct policy_facts {
     bool hosted;                       /* an owner (not a service) has been in the room */
     size_t waiting;                    /* knockers in the room's lobby */
     bool held;                         /* lobbyd has the room's lobby on */
+    const struct lobby_admit_rule *admit; /* the operator's admission rules, in order */
+    size_t n_admit;
 };
 
 /*

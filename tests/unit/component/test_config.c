@@ -90,6 +90,10 @@ static const struct bad_case bad_cases[] = {
     {"empty value", BASE "component_host =\n", "key \"component_host\": empty value"},
     {"missing required", "component_jid = lobby.meet.test\ncomponent_secret_file = /x\n",
      "key \"main_domain\": required but not set"},
+    {"admission rule of no kind", BASE "admit = staff email example.com\n",
+     "5: key \"admit\": rule \"staff\": \"email\" is not one of token"},
+    {"admission rule named twice", BASE "admit = staff token\nadmit = staff group g\n",
+     "6: key \"admit\": rule \"staff\" is already defined"},
     {"no secret at all", "component_jid = a\nmain_domain = b\nmuc_domain = c\n",
      "key \"component_secret_file\": required (or set LOBBYD_COMPONENT_SECRET)"},
 };
@@ -132,7 +136,8 @@ static void test_values_and_defaults(void **state)
     struct config *cfg = load(BASE "# a comment\n\n  component_port = 15202   # inline\n"
                               "password_mode = also-required\n"
                               "service_jid = recorder.meet.test\nservice_jid = sip@auth.meet.test\n"
-                              "jwt_app_id = app\njwt_leeway = 5\nrejoin_window = 0\n",
+                              "jwt_app_id = app\njwt_leeway = 5\nrejoin_window = 0\n"
+                              "admit = staff email-domain example.com\nadmit = sip jid sip.meet.test\n",
                               errs, sizeof(errs));
 
     (void)state;
@@ -147,6 +152,8 @@ static void test_values_and_defaults(void **state)
     assert_int_equal(cfg->service_jids.n, 2);
     assert_string_equal(cfg->service_jids.items[1], "sip@auth.meet.test");
     assert_int_equal(cfg->rejoin_window_s, 0);
+    assert_int_equal(cfg->admit_rules.n, 2);
+    assert_string_equal(cfg->admit_rules.items[1], "sip jid sip.meet.test");
     assert_string_equal(cfg->token.app_id, "app");
     assert_int_equal(cfg->token.leeway_s, 5);
     /* jwt_domain defaults to the main domain */
