@@ -85,6 +85,9 @@ static const struct opt opts[] = {
     {"lobby_max_wait", OPT_UINT, O(max_wait_s), 0, 86400, "0", NULL, false,
      "seconds a knocker may wait; one nobody let in by then is sent away with the reason "
      "(\"Nobody let you in within N minutes\", or seconds), which Jitsi Meet shows (0: no limit)"},
+    {"end_without_host_after", OPT_UINT, O(end_without_host_s), 0, 86400, "0", NULL, false,
+     "seconds guests may wait in a lobby with no host (an owner other than a service_jid) in the "
+     "meeting; then they are sent away with the reason, which Jitsi Meet shows (0: never)"},
     {"displayname_required", OPT_BOOL, O(displayname_required), 0, 0, "yes", NULL, false,
      "guests must give a display name before knocking (never applies to owners); Jitsi Meet asks "
      "for one up front only where the stock lobby would: the room on the connection URL has its "

@@ -50,6 +50,7 @@ struct config {
     unsigned max_waiting_per_room;  /* lobby_max_waiting */
     unsigned max_waiting_total;     /* lobby_max_waiting_total, 0: no cap */
     unsigned max_wait_s;            /* lobby_max_wait, 0: no limit */
+    unsigned end_without_host_s;    /* end_without_host_after, 0: never */
     bool displayname_required;
     bool ask_tokenless_joins;
     struct config_list service_jids;

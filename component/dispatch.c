@@ -82,6 +82,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     lc.max_waiting_per_room = cfg->max_waiting_per_room;
     lc.max_waiting_total = cfg->max_waiting_total;
     lc.max_wait_ms = (uint64_t)cfg->max_wait_s * 1000u;
+    lc.end_without_host_ms = (uint64_t)cfg->end_without_host_s * 1000u;
     lc.service_jids = (const char *const *)cfg->service_jids.items;
     lc.n_service_jids = cfg->service_jids.n;
     lc.admit_rules = (const char *const *)cfg->admit_rules.items;
@@ -318,6 +319,22 @@ static void log_refusals(const struct lobby_actions *a)
     }
 }
 
+/* The notices among the effects (the last host left): one line per room. */
+static void log_notices(const struct lobby_actions *a, const char *why)
+{
+    size_t n = 0;
+    const char *room = NULL;
+
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->v[i].kind == LOBBY_DO_NOTICE) {
+            room = a->v[i].room;
+            n++;
+        }
+    }
+    if (n > 0)
+        log_info("lobby: room=%s host=%s left and no host remains: told %zu waiting", room, why, n);
+}
+
 static bool is_moderating(const char *affiliation)
 {
     return strcmp(affiliation, "owner") == 0 || strcmp(affiliation, "admin") == 0;
@@ -333,10 +350,12 @@ static int on_occupant(struct dispatch *d, const struct bridge_event *ev, uint64
         rc = lobby_on_occupant_joined(d->lobby, ev->room, ev->jid,
                                       is_moderating(ev->affiliation), now, &d->actions);
     else
-        rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation),
+        rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation), now,
                             &d->actions);
-    if (rc != -1)
+    if (rc != -1) {
+        log_notices(&d->actions, ev->jid);
         return 0;
+    }
     e = errno;
     log_warnx("lobby: cannot record %s %s of %s: too many rooms or owners", ev->event, ev->jid,
               ev->room);
@@ -488,6 +507,7 @@ int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct l
                        &d->actions);
     if (rc == -1)
         return lobby_failed("a missed leave", errno);
+    log_notices(&d->actions, ses->jid);
     if (rc == 1 && slash != NULL)
         log_info("lobby: room=%s left=%s while lobbyd was away (its session no longer has "
                  "presence there)", room, ses->jid);
@@ -566,9 +586,9 @@ const struct lobby_actions *dispatch_expire(struct dispatch *d)
         if (e->kind != LOBBY_DO_DESTROY)
             continue;
         d->dirty = true;
-        log_info("lobby: room=%s timeout nick=\"%s\" jid=%s reason=\"%s\"", e->room,
+        log_info("lobby: room=%s timeout nick=\"%s\" jid=%s limit=%s reason=\"%s\"", e->room,
                  log_quote(e->nick, qnick, sizeof(qnick)), e->to,
-                 log_quote(e->text, qtext, sizeof(qtext)));
+                 e->event != NULL ? e->event : "-", log_quote(e->text, qtext, sizeof(qtext)));
     }
     return &d->actions;
 }

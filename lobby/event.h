@@ -177,6 +177,8 @@ struct lobby_config {
     size_t max_waiting_per_room;       /* 1..LOBBY_MAX_WAITING_PER_ROOM; 0: that */
     size_t max_waiting_total;          /* knockers in all lobbies; 0: no cap */
     uint64_t max_wait_ms;              /* a knocker not let in by then is sent away; 0: never */
+    uint64_t end_without_host_ms;      /* knockers with no host present that long are sent
+                                          away; 0: never */
     const char *const *admit_rules;    /* "NAME KIND [VALUE]" (lobby/admit.h), in order */
     size_t n_admit_rules;              /* at most LOBBY_MAX_ADMIT_RULES */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
@@ -206,9 +208,11 @@ enum lobby_effect_kind {
     LOBBY_DO_OCCUPANT_PRESENCE,        /* tell 'to' that 'nick' (subject_jid, name, email) is in 'room' */
     LOBBY_DO_OCCUPANT_GONE,            /* tell 'to' that 'nick' left 'room'; is_self: 'to' is 'nick' */
     LOBBY_DO_KICK,                     /* 'nick' was kicked (307) by 'actor' with reason 'text'; sent to 'to' */
-    LOBBY_DO_DESTROY,                  /* 'room' is gone for 'to'; newjid: where to go (or NULL); text: reason */
+    LOBBY_DO_DESTROY,                  /* 'room' is gone for 'to'; newjid: where to go (or NULL); text: reason;
+                                          event: the limit that ended the wait, or NULL */
     LOBBY_DO_NOTIFY_MAIN,              /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
-    LOBBY_DO_RELAY                     /* pass the message being handled to 'to', from 'room'/'nick' */
+    LOBBY_DO_RELAY,                    /* pass the message being handled to 'to', from 'room'/'nick' */
+    LOBBY_DO_NOTICE                    /* a message from lobby room 'room' to knocker 'to': text */
 };
 
 /*
@@ -222,7 +226,8 @@ struct lobby_effect {
     bool is_self;                      /* OCCUPANT_GONE, KICK: sent to the subject itself */
     bool flag;                         /* NOTIFY_MAIN LOBBY-ENABLED: the new state;
                                           SELF_PRESENCE: the answer to the join itself */
-    const char *event;                 /* NOTIFY_MAIN: "LOBBY-ACCESS-GRANTED" ...; static */
+    const char *event;                 /* NOTIFY_MAIN: "LOBBY-ACCESS-GRANTED" ...; DESTROY:
+                                          "max-wait", "end-without-host"; static */
     char *room;                        /* lobby-room JID; main-room JID for NOTIFY_MAIN */
     char *to;                          /* full real JID of the recipient */
     char *nick;                        /* the lobby occupant the effect is about */

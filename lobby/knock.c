@@ -124,6 +124,7 @@ static int knock_new(const struct lobby *lb, struct room *r,
         errno = ENOMEM;
         return -1;
     }
+    lobby_hostless_knock(lb, r, now_ms);
     if (effect_self_waiter(out, r, w, true) != 0)
         return -1;
     return effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);

@@ -525,10 +525,90 @@ static int drop_moderator(struct room *r, const char *real_jid,
     return 0;
 }
 
+/* "N minutes" or "N seconds" for 'ms', for the texts knockers read. */
+static void duration_words(uint64_t ms, char *out, size_t size)
+{
+    bool minutes = ms % 60000 == 0;
+    uint64_t n = minutes ? ms / 60000 : (ms + 999) / 1000;
+
+    snprintf(out, size, "%" PRIu64 " %s%s", n, minutes ? "minute" : "second", n == 1 ? "" : "s");
+}
+
+struct host_walk {
+    const struct lobby_config *cfg;
+};
+
+static int is_host(const struct lobby_hnode *n, void *arg)
+{
+    const struct host_walk *hw = arg;
+    const struct room_owner *o = LOBBY_HASH_ENTRY(n, struct room_owner, by_jid);
+
+    return !policy_is_service(hw->cfg, o->real_jid, NULL);
+}
+
+bool lobby_has_host(const struct lobby *lb, const struct room *r)
+{
+    struct host_walk hw = { .cfg = &lb->cfg };
+
+    return lobby_hash_each(&r->owners, is_host, &hw) != 0;
+}
+
+void lobby_hostless_knock(const struct lobby *lb, struct room *r, uint64_t now_ms)
+{
+    /* The knock just added is the only one not yet let in: a clock left
+     * from knockers who have gone since starts again. */
+    if (lb->cfg.end_without_host_ms == 0 || (r->hostless && r->n_aging > 1) ||
+        lobby_has_host(lb, r))
+        return;
+    room_hostless_start(r, now_ms);
+}
+
+/* The notice knockers get when the last host leaves: they stay, and how
+ * long they may wait without one. */
+static void hostless_notice(const struct lobby *lb, char *text, size_t size)
+{
+    char d[32];
+    int w;
+
+    w = snprintf(text, size, "The host has left the meeting. Please keep waiting: a host "
+                 "can still let you in.");
+    if (lb->cfg.end_without_host_ms == 0 || w < 0 || (size_t)w >= size)
+        return;
+    duration_words(lb->cfg.end_without_host_ms, d, sizeof(d));
+    snprintf(text + w, size - (size_t)w, " If no host is back within %s, the wait ends.", d);
+}
+
+/*
+ * Host 'real_jid' is no longer in main room 'r': when it was the last one,
+ * every knocker not yet let in is told, and the clock of
+ * end_without_host_after starts. Returns 0, or -1.
+ */
+static int host_gone(struct lobby *lb, struct room *r, const char *real_jid, uint64_t now_ms,
+                     struct lobby_actions *out)
+{
+    const struct room_waiter *w;
+    char text[LOBBY_TEXT_MAX];
+
+    if (policy_is_service(&lb->cfg, real_jid, NULL) || r->n_aging == 0 ||
+        lobby_has_host(lb, r))
+        return 0;
+    hostless_notice(lb, text, sizeof(text));
+    TAILQ_FOREACH(w, &r->queue, queue) {
+        if (w->aging && lobby_actions_push(out, &(struct lobby_effect_src){
+                .kind = LOBBY_DO_NOTICE, .room = r->lobby_jid, .to = w->real_jid,
+                .nick = w->nick, .text = text }) != 0)
+            return -1;
+    }
+    if (lb->cfg.end_without_host_ms > 0)
+        room_hostless_start(r, now_ms);
+    return 0;
+}
+
 int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
-                   bool present, struct lobby_actions *out)
+                   bool present, uint64_t now_ms, struct lobby_actions *out)
 {
     struct room *r = present ? lobby_find_or_add(lb, room) : lobby_find_main(lb, room);
+    bool was = r != NULL && room_is_owner(r, real_jid);
 
     if (r == NULL)
         return present ? -1 : 0;
@@ -537,9 +617,15 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
         return -1;
     }
     /* before_host: a host has come (a service identity is nobody's host). */
-    if (present && !policy_is_service(&lb->cfg, real_jid, NULL))
+    if (present && !policy_is_service(&lb->cfg, real_jid, NULL)) {
         r->hosted = true;
-    return present ? 0 : drop_moderator(r, real_jid, out);
+        room_hostless_stop(r);
+    }
+    if (present)
+        return 0;
+    if (drop_moderator(r, real_jid, out) != 0)
+        return -1;
+    return was ? host_gone(lb, r, real_jid, now_ms, out) : 0;
 }
 
 int lobby_on_occupant_joined(struct lobby *lb, const char *room,
@@ -550,7 +636,7 @@ int lobby_on_occupant_joined(struct lobby *lb, const char *room,
 
     if (r == NULL || real_jid == NULL)
         return r == NULL ? -1 : 0;
-    if (lobby_on_owner(lb, room, real_jid, owner, out) != 0)
+    if (lobby_on_owner(lb, room, real_jid, owner, now_ms, out) != 0)
         return -1;
     /* A full admission table only costs a later rejoin. */
     if (room_admission_put(r, real_jid, NULL, ROOM_ADMISSION_PRESENT, now_ms,
@@ -571,9 +657,7 @@ int lobby_on_occupant_left(struct lobby *lb, const char *room,
 
     if (r == NULL || real_jid == NULL)
         return 0;
-    /* Removing never allocates, so this cannot fail. */
-    (void)room_owner_set(r, real_jid, false);
-    if (drop_moderator(r, real_jid, out) != 0)
+    if (lobby_on_owner(lb, room, real_jid, false, now_ms, out) != 0)
         return -1;
     a = room_admission_find(r, real_jid);
     if (a == NULL)
@@ -676,6 +760,7 @@ uint64_t lobby_next_deadline(const struct lobby *lb)
     const struct room_admission *a;
     const struct room_cooldown *c;
     const struct room_waiter *w;
+    const struct room *r;
 
     a = TAILQ_FIRST(&lb->timers.approved);
     if (a != NULL && a->deadline_ms < t)
@@ -689,28 +774,55 @@ uint64_t lobby_next_deadline(const struct lobby *lb)
     w = TAILQ_FIRST(&lb->timers.waiters);
     if (lb->cfg.max_wait_ms > 0 && w != NULL && w->knock_ms + lb->cfg.max_wait_ms < t)
         t = w->knock_ms + lb->cfg.max_wait_ms;
+    r = TAILQ_FIRST(&lb->timers.hostless);
+    if (lb->cfg.end_without_host_ms > 0 && r != NULL &&
+        r->hostless_ms + lb->cfg.end_without_host_ms < t)
+        t = r->hostless_ms + lb->cfg.end_without_host_ms;
     return t;
 }
 
-/* max_wait: 'w' waited long enough; it is told why, the moderators see it go. */
-static int waiter_timed_out(const struct lobby *lb, struct room_waiter *w,
-                            struct lobby_actions *out)
+/* A limit ('event') ended the wait of 'w': it is told why ('text'), the
+ * moderators see it go. */
+static int send_away(struct room_waiter *w, const char *event, const char *text,
+                     struct lobby_actions *out)
 {
     struct room *r = w->room;
-    char text[LOBBY_TEXT_MAX];
-    bool whole_minutes = lb->cfg.max_wait_ms % 60000 == 0;
-    uint64_t n = whole_minutes ? lb->cfg.max_wait_ms / 60000 : (lb->cfg.max_wait_ms + 999) / 1000;
 
-    snprintf(text, sizeof(text), "Nobody let you in within %" PRIu64 " %s%s; "
-             "please try again later.", n, whole_minutes ? "minute" : "second",
-             n == 1 ? "" : "s");
     if (lobby_actions_push(out, &(struct lobby_effect_src){
             .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = w->real_jid,
-            .nick = w->nick, .text = text }) != 0 ||
+            .nick = w->nick, .text = text, .event = event }) != 0 ||
         effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
         return -1;
     room_waiter_remove(r, w);
     return 0;
+}
+
+/* end_without_host_after: the knockers of the first room on the clock are
+ * sent away, as many as 'out' holds. Returns 1 when that room is done
+ * (sent away, or its clock no longer applies), 0 when 'out' is full, -1. */
+static int end_hostless(struct lobby *lb, struct room *r, struct lobby_actions *out)
+{
+    struct room_waiter *w, *next;
+    char text[LOBBY_TEXT_MAX], d[32];
+
+    if (r->n_aging == 0 || lobby_has_host(lb, r)) {
+        room_hostless_stop(r);
+        return 1;
+    }
+    duration_words(lb->cfg.end_without_host_ms, d, sizeof(d));
+    snprintf(text, sizeof(text), "The meeting has had no host for %s, so nobody can let you "
+             "in; please try again later.", d);
+    for (w = TAILQ_FIRST(&r->queue); w != NULL; w = next) {
+        next = TAILQ_NEXT(w, queue);
+        if (!w->aging)
+            continue;
+        if (out->n + 1 + r->n_moderators > LOBBY_MAX_EFFECTS)
+            return 0;
+        if (send_away(w, "end-without-host", text, out) != 0)
+            return -1;
+    }
+    room_hostless_stop(r);
+    return 1;
 }
 
 int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
@@ -718,6 +830,9 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
     struct room_admission *a;
     struct room_cooldown *c;
     struct room_waiter *w;
+    struct room *r;
+    char text[LOBBY_TEXT_MAX], d[32];
+    int rc;
 
     while ((a = TAILQ_FIRST(&lb->timers.approved)) != NULL &&
            a->deadline_ms <= now_ms)
@@ -728,11 +843,19 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
     while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&
            c->deadline_ms <= now_ms)
         room_cooldown_remove(c);
+    duration_words(lb->cfg.max_wait_ms, d, sizeof(d));
+    snprintf(text, sizeof(text), "Nobody let you in within %s; please try again later.", d);
     while (lb->cfg.max_wait_ms > 0 && (w = TAILQ_FIRST(&lb->timers.waiters)) != NULL &&
            w->knock_ms + lb->cfg.max_wait_ms <= now_ms &&
            out->n + 1 + w->room->n_moderators <= LOBBY_MAX_EFFECTS) {
-        if (waiter_timed_out(lb, w, out) != 0)
+        if (send_away(w, "max-wait", text, out) != 0)
             return -1;
+    }
+    while (lb->cfg.end_without_host_ms > 0 && (r = TAILQ_FIRST(&lb->timers.hostless)) != NULL &&
+           r->hostless_ms + lb->cfg.end_without_host_ms <= now_ms) {
+        rc = end_hostless(lb, r, out);
+        if (rc != 1)
+            return rc;
     }
     return 0;
 }

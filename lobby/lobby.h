@@ -299,11 +299,16 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
  * Mirror: 'real_jid' is now (present) or no longer an owner (or admin)
  * present in the main room. Only owners present may moderate the lobby
  * room: one who stops being an owner also stops moderating it (effect:
- * OCCUPANT_GONE to it, is_self). Returns 0, or -1 (ENOMEM, ENOSPC past
+ * OCCUPANT_GONE to it, is_self).
+ * A host is an owner other than a service identity. When the last host
+ * goes while knockers wait (not yet let in), the room stays as it is and
+ * nobody is promoted; each of them gets a NOTICE that the host left and
+ * they may keep waiting, and with end_without_host_ms the clock starts
+ * (a host's return stops it). Returns 0, or -1 (ENOMEM, ENOSPC past
  * LOBBY_MAX_OWNERS_PER_ROOM or LOBBY_MAX_ROOMS).
  */
 int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
-                   bool present, struct lobby_actions *out);
+                   bool present, uint64_t now_ms, struct lobby_actions *out);
 
 /*
  * Prosody confirmed that 'real_jid' joined the main room ('owner': as an
@@ -317,7 +322,7 @@ int lobby_on_occupant_joined(struct lobby *lb, const char *room,
 
 /*
  * 'real_jid' left the main room: it stops being a mirrored owner (and a
- * lobby moderator), and its admission gets rejoin_window_ms before it
+ * lobby moderator, and perhaps the last host: lobby_on_owner), and its admission gets rejoin_window_ms before it
  * ends, unless it was 'removed' (kicked, or the room destroyed): then the
  * admission ends at once, so a kicked guest knocks again. Returns 0 or -1.
  */
@@ -378,10 +383,12 @@ uint64_t lobby_next_deadline(const struct lobby *lb);
 
 /*
  * End admissions and cooldowns whose time is up at 'now_ms', and send away
- * the knockers not let in within max_wait_ms (approved ones are on their
+ * the knockers not let in within max_wait_ms, and those of a room that has
+ * had no host present for end_without_host_ms (approved ones are on their
  * way in and wait no longer): each gets a DESTROY of its lobby room with no
- * newjid and the reason as text (the client shows the meeting as ended
- * with it), its moderators an OCCUPANT_GONE. When 'out' would overflow,
+ * newjid, the reason as text (the client shows the meeting as ended with
+ * it) and the limit as event ("max-wait", "end-without-host"), its
+ * moderators an OCCUPANT_GONE. When 'out' would overflow,
  * the rest stays due and lobby_next_deadline() says so at once. Returns 0,
  * or -1.
  */

@@ -31,4 +31,14 @@ struct room *lobby_find_lobby(const struct lobby *lb, const char *jid);
  * another MUC) or ENOMEM. */
 struct room *lobby_find_or_add(struct lobby *lb, const char *jid);
 
+/* Is a host (an owner other than a service identity) present in main room 'r'? */
+bool lobby_has_host(const struct lobby *lb, const struct room *r);
+
+/*
+ * end_without_host_after: a knocker now waits in 'r' (knocked at 'now_ms')
+ * with no host present. Starts the room's clock unless it runs for
+ * earlier knockers. Cannot fail.
+ */
+void lobby_hostless_knock(const struct lobby *lb, struct room *r, uint64_t now_ms);
+
 #endif /* LOBBYD_LOBBY_LOBBY_INTERNAL_H */

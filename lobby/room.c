@@ -44,6 +44,7 @@ void room_timers_init(struct room_timers *t)
     TAILQ_INIT(&t->left);
     TAILQ_INIT(&t->cooldowns);
     TAILQ_INIT(&t->waiters);
+    TAILQ_INIT(&t->hostless);
 }
 
 static int by_admission_deadline(const void *a, const void *b)
@@ -245,6 +246,7 @@ void room_free(struct room *r)
 
     if (r == NULL)
         return;
+    room_hostless_stop(r);
     while ((w = TAILQ_FIRST(&r->queue)) != NULL)
         room_waiter_remove(r, w);
     while ((m = TAILQ_FIRST(&r->moderators)) != NULL)
@@ -293,6 +295,7 @@ struct room_waiter *room_waiter_add(struct room *r, const char *nick,
     TAILQ_INSERT_TAIL(&r->queue, w, queue);
     w->room = r;
     w->aging = true;
+    r->n_aging++;
     TAILQ_INSERT_TAIL(&r->timers->waiters, w, by_age);
     r->n_waiting++;
     r->timers->waiting++;
@@ -318,6 +321,33 @@ void room_waiter_stop_aging(struct room_waiter *w)
         return;
     TAILQ_REMOVE(&w->room->timers->waiters, w, by_age);
     w->aging = false;
+    w->room->n_aging--;
+}
+
+void room_hostless_start(struct room *r, uint64_t since_ms)
+{
+    struct room *after;
+
+    room_hostless_stop(r);
+    /* From the tail: a clock started now goes last at once; only a
+     * restore inserts earlier times. */
+    after = TAILQ_LAST(&r->timers->hostless, room_list);
+    while (after != NULL && after->hostless_ms > since_ms)
+        after = TAILQ_PREV(after, room_list, hostless_link);
+    if (after == NULL)
+        TAILQ_INSERT_HEAD(&r->timers->hostless, r, hostless_link);
+    else
+        TAILQ_INSERT_AFTER(&r->timers->hostless, after, r, hostless_link);
+    r->hostless = true;
+    r->hostless_ms = since_ms;
+}
+
+void room_hostless_stop(struct room *r)
+{
+    if (!r->hostless)
+        return;
+    TAILQ_REMOVE(&r->timers->hostless, r, hostless_link);
+    r->hostless = false;
 }
 
 struct room_waiter *room_waiter_by_nick(const struct room *r, const char *nick)

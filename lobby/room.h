@@ -87,12 +87,16 @@ TAILQ_HEAD(room_cooldown_list, room_cooldown);
  * constant, so with a monotonic clock each list is sorted and its head is
  * its earliest deadline.
  */
+struct room;
+TAILQ_HEAD(room_list, room);
+
 struct room_timers {
     struct room_admission_list approved;
     struct room_admission_list left;
     struct room_cooldown_list cooldowns;
     struct room_waiter_list waiters;   /* unapproved knockers of all rooms, by knock time */
     size_t waiting;                    /* knockers in all rooms (max_waiting_total) */
+    struct room_list hostless;         /* rooms whose knockers have no host, by hostless_ms */
 };
 
 struct room {
@@ -108,6 +112,10 @@ struct room {
     struct lobby_hash waiters_by_bare;
     struct room_waiter_list queue;
     size_t n_waiting;
+    size_t n_aging;                    /* of them, not yet approved */
+    bool hostless;                     /* on timers->hostless (end_without_host_after) */
+    uint64_t hostless_ms;              /* since when its knockers have had no host */
+    TAILQ_ENTRY(room) hostless_link;
     struct room_moderator_list moderators;
     size_t n_moderators;
     struct lobby_hash owners;
@@ -155,6 +163,14 @@ void room_waiter_remove(struct room *r, struct room_waiter *w);
 
 /* 'w' was approved: it no longer counts towards max_wait. Cannot fail. */
 void room_waiter_stop_aging(struct room_waiter *w);
+
+/*
+ * Start the clock of end_without_host_after for 'r' at 'since_ms' (put it
+ * on timers->hostless, in order; a room already there moves), or stop it.
+ * Cannot fail.
+ */
+void room_hostless_start(struct room *r, uint64_t since_ms);
+void room_hostless_stop(struct room *r);
 
 /* The waiter with this nick (exact) or full real JID, or NULL. */
 struct room_waiter *room_waiter_by_nick(const struct room *r, const char *nick);

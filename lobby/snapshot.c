@@ -9,7 +9,7 @@
  * line belongs to that room:
  *
  *   lobbyd-state 1
- *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1>
+ *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1> <hostless since, wall ms|->
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *   moderator <nick> <real JID>
  *   owner <real JID>
@@ -26,7 +26,9 @@
  * A room line without its "settled" or "hosted" field (written before
  * lobbyd had default lobbies or before_host) reads as settled and hosted:
  * no owner token gets a say over a room that was already running, and its
- * guests are not sent to wait for a host.
+ * guests are not sent to wait for a host. Without its "hostless since"
+ * field, a room's clock of end_without_host_after is not running; a
+ * knocker's next knock or a host's leaving starts it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -189,6 +191,10 @@ static int save_room(const struct lobby_hnode *n, void *arg)
     put_int(sw->o, r->enabled);
     put_int(sw->o, r->settled);
     put_int(sw->o, r->hosted);
+    if (r->hostless)
+        put_int(sw->o, wall_of(sw->clock, r->hostless_ms));
+    else
+        put_field(sw->o, NULL);
     put_end(sw->o);
     TAILQ_FOREACH(w, &r->queue, queue) {
         put_bytes(sw->o, "waiter", 6);
@@ -495,15 +501,18 @@ static bool restore_line(struct restore *rs, struct line *l)
 {
     const char *kind = l->field[0];
     bool on, settled = true, hosted = true;
+    int64_t hostless = -1;
 
     if (strcmp(kind, "room") == 0) {
         if (!room_is_sound(rs))
             return false;
-        if (l->n < 3 || l->n > 5 || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
+        if (l->n < 3 || l->n > 6 || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
             (l->n >= 4 && !to_flag(l->field[3], &settled)) ||
-            (l->n == 5 && !to_flag(l->field[4], &hosted)))
-            return (rs->problem = "a room needs its JID, lobby on 0 or 1, settled 0 or 1 and "
-                                  "hosted 0 or 1"), false;
+            (l->n >= 5 && !to_flag(l->field[4], &hosted)) ||
+            (l->n == 6 && l->field[5] != NULL &&
+             !to_time(l->field[5], rs->clock.wall_ms, &hostless)))
+            return (rs->problem = "a room needs its JID, lobby on 0 or 1, settled 0 or 1, "
+                                  "hosted 0 or 1 and a time or -"), false;
         if (lobby_find_main(rs->lb, l->field[1]) != NULL)
             return (rs->problem = "a room appears twice"), false;
         rs->room = lobby_find_or_add(rs->lb, l->field[1]);
@@ -513,6 +522,10 @@ static bool restore_line(struct restore *rs, struct line *l)
         rs->room->enabled = on;
         rs->room->settled = settled;
         rs->room->hosted = hosted;
+        /* Knockers restored later keep it; lobby_expire() drops it if none
+         * is left waiting or a host is present by then. */
+        if (hostless >= 0)
+            room_hostless_start(rs->room, past_of(&rs->clock, hostless));
         return true;
     }
     if (rs->room == NULL)

@@ -313,6 +313,18 @@ static xmpp_stanza_t *render_destroy(xmpp_ctx_t *ctx, const struct lobby_effect 
     return p;
 }
 
+/* A room message from the lobby room itself (no nick) to one knocker. */
+static xmpp_stanza_t *render_notice(xmpp_ctx_t *ctx, const struct lobby_effect *e)
+{
+    xmpp_stanza_t *m = xmpp_message_new(ctx, "groupchat", e->to, NULL);
+
+    if (m == NULL)
+        fatalx("out of memory building a notice");
+    xmpp_stanza_set_from(m, e->room);
+    stanza_add(m, "body", NULL, e->text != NULL ? e->text : "");
+    return m;
+}
+
 /* Append 's' as a JSON string (with quotes) to out[*n]. */
 static int json_string(const char *s, char *out, size_t outsz, size_t *n)
 {
@@ -423,6 +435,8 @@ xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, 
         return render_destroy(ctx, e);
     case LOBBY_DO_NOTIFY_MAIN:
         return render_notify(ctx, e, self, bridge_to, id);
+    case LOBBY_DO_NOTICE:
+        return render_notice(ctx, e);
     case LOBBY_DO_RELAY:
         break;
     }

@@ -114,8 +114,8 @@ static const struct step script[] = {
     { "a kicked guest knocks again", OP_JOIN, 200008, GUEST, NULL, NULL, 0, "lobby" },
     { "owner back in the lobby room", OP_KNOCK, 200008, OWNER, "mod2", NULL, 0,
       "self:" OWNER " occ:" OWNER },
-    { "owner demoted: stops moderating the lobby room", OP_OWNER_GONE, 200008, OWNER, NULL,
-      NULL, 0, "gone:" OWNER },
+    { "owner demoted: stops moderating the lobby room; the last host, so the waiting hear it",
+      OP_OWNER_GONE, 200008, OWNER, NULL, NULL, 0, "gone:" OWNER " notice:g2@meet.test/x" },
     { "... and is not told of new knockers", OP_KNOCK, 200008, "g3@meet.test/x", "eeee",
       NULL, 0, "self:g3@meet.test/x" },
     { "main room destroyed", OP_DESTROYED, 200009, NULL, NULL, NULL, 2,
@@ -130,7 +130,8 @@ static const char *kind_name(enum lobby_effect_kind k)
         [LOBBY_DO_REFUSE] = "refuse", [LOBBY_DO_SELF_PRESENCE] = "self",
         [LOBBY_DO_OCCUPANT_PRESENCE] = "occ", [LOBBY_DO_OCCUPANT_GONE] = "gone",
         [LOBBY_DO_KICK] = "kick", [LOBBY_DO_DESTROY] = "destroy",
-        [LOBBY_DO_NOTIFY_MAIN] = "notify",
+        [LOBBY_DO_NOTIFY_MAIN] = "notify", [LOBBY_DO_RELAY] = "relay",
+        [LOBBY_DO_NOTICE] = "notice",
     };
     return names[k];
 }
@@ -184,8 +185,8 @@ static int run_step(struct lobby *lb, const struct step *s,
     switch (s->op) {
     case OP_ENABLE: rc = lobby_on_enable(lb, ROOM, s->actor, s->now_ms, a); break;
     case OP_DISABLE: rc = lobby_on_disable(lb, ROOM, s->actor, s->now_ms, a); break;
-    case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true, a); break;
-    case OP_OWNER_GONE: rc = lobby_on_owner(lb, ROOM, s->jid, false, a); break;
+    case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true, s->now_ms, a); break;
+    case OP_OWNER_GONE: rc = lobby_on_owner(lb, ROOM, s->jid, false, s->now_ms, a); break;
     case OP_MAIN_JOINED:
         rc = lobby_on_occupant_joined(lb, ROOM, s->jid, false, s->now_ms, a);
         break;
@@ -212,28 +213,143 @@ static int run_step(struct lobby *lb, const struct step *s,
     return rc;
 }
 
-static void test_room_script(void **state)
+/* Run 'n' steps on 'lb' (freed after); fails the test if any step does. */
+static void run_script(struct lobby *lb, const struct step *steps, size_t n)
 {
-    struct lobby *lb = new_lobby();
     struct lobby_actions a;
     char got[1024];
     size_t i, failed = 0;
     int rc;
 
-    (void)state;
     lobby_actions_init(&a);
-    for (i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
-        rc = run_step(lb, &script[i], &a, got, sizeof(got));
-        if (rc != script[i].want_rc || strcmp(got, script[i].want) != 0) {
+    for (i = 0; i < n; i++) {
+        rc = run_step(lb, &steps[i], &a, got, sizeof(got));
+        if (rc != steps[i].want_rc || strcmp(got, steps[i].want) != 0) {
             print_error("FAIL step %zu \"%s\": rc=%d got \"%s\"; want rc=%d "
-                        "\"%s\"\n", i, script[i].name, rc, got,
-                        script[i].want_rc, script[i].want);
+                        "\"%s\"\n", i, steps[i].name, rc, got,
+                        steps[i].want_rc, steps[i].want);
             failed++;
         }
         lobby_actions_clear(&a);
     }
     lobby_free(lb);
     assert_int_equal(failed, 0);
+}
+
+static void test_room_script(void **state)
+{
+    (void)state;
+    run_script(new_lobby(), script, sizeof(script) / sizeof(script[0]));
+}
+
+#define JIBRI "jibri@auth.meet.test/rec"
+#define G2 "g2@meet.test/web"
+#define G3 "g3@meet.test/web"
+#define G4 "g4@meet.test/web"
+
+/* end_without_host_after = 60 s; Jibri is a service identity, nobody's host. */
+static const struct step host_script[] = {
+    { "lobby on", OP_ENABLE, 0, NULL, NULL, OWNER, 0, "notify:LOBBY-ENABLED" },
+    { "the host is in the meeting", OP_OWNER, 0, OWNER, NULL, NULL, 0, "" },
+    { "so is a recorder, as owner", OP_OWNER, 0, JIBRI, NULL, NULL, 0, "" },
+    { "a guest knocks while the host is in: no clock", OP_KNOCK, 1000, GUEST, "aaaa", NULL, 0,
+      "self:" GUEST },
+    { "another guest knocks", OP_KNOCK, 1500, G2, "bbbb", NULL, 0, "self:" G2 },
+    { "... and is let in", OP_ADMIT, 1600, G2, NULL, OWNER, 1, "notify:LOBBY-ACCESS-GRANTED" },
+    { "nothing is due while the host is in", OP_EXPIRE, 500000 - 1, NULL, NULL, NULL, 0, "" },
+    { "the recorder leaves: not a host, nobody is told", OP_MAIN_LEFT, 500000, JIBRI, NULL, NULL,
+      0, "" },
+    { "the host leaves: the waiting guest is told, the one let in is not", OP_MAIN_LEFT, 500000,
+      OWNER, NULL, NULL, 0, "notice:" GUEST },
+    { "not yet", OP_EXPIRE, 559999, NULL, NULL, NULL, 0, "" },
+    { "the host is back in time: the clock stops", OP_OWNER, 559999, OWNER, NULL, NULL, 0, "" },
+    { "nothing ends", OP_EXPIRE, 700000, NULL, NULL, NULL, 0, "" },
+    { "the host is demoted: the last host again", OP_OWNER_GONE, 700000, OWNER, NULL, NULL, 0,
+      "notice:" GUEST },
+    { "a minute without a host: the guest is sent away", OP_EXPIRE, 760000, NULL, NULL, NULL, 0,
+      "destroy:" GUEST },
+    { "the recorder alone is no host: a knock starts the clock", OP_OWNER, 800000, JIBRI, NULL,
+      NULL, 0, "" },
+    { "a guest knocks with no host", OP_KNOCK, 800000, G3, "cccc", NULL, 0, "self:" G3 },
+    { "... and leaves", OP_LEAVE, 810000, G3, NULL, NULL, 1, "gone:" G3 },
+    { "the next knocker's clock starts with its knock", OP_KNOCK, 820000, G4, "dddd", NULL, 0,
+      "self:" G4 },
+    { "not when the first knocker's would have ended", OP_EXPIRE, 860000, NULL, NULL, NULL, 0,
+      "" },
+    { "a minute after its own knock", OP_EXPIRE, 880000, NULL, NULL, NULL, 0, "destroy:" G4 },
+};
+
+static struct lobby *host_lobby(uint64_t end_without_host_ms)
+{
+    static const char *const services[] = { "jibri@auth.meet.test" };
+    struct lobby_config cfg;
+    struct lobby *lb;
+
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.end_without_host_ms = end_without_host_ms;
+    cfg.service_jids = services;
+    cfg.n_service_jids = 1;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    return lb;
+}
+
+static void test_host_script(void **state)
+{
+    (void)state;
+    run_script(host_lobby(60000), host_script, sizeof(host_script) / sizeof(host_script[0]));
+}
+
+/* The words the waiting read, the limit logged, the deadline. */
+static void test_host_details(void **state)
+{
+    struct lobby *lb = host_lobby(90000);
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .nick = "aaaa", .real_jid = GUEST,
+                             .session = "s", .display_name = "Alice" };
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_knock(lb, &k, 10, &a), 0);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, OWNER, false, 1000, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_NOTICE);
+    assert_string_equal(a.v[0].room, LOBBY);
+    assert_string_equal(a.v[0].to, GUEST);
+    assert_string_equal(a.v[0].text, "The host has left the meeting. Please keep waiting: a host "
+                                     "can still let you in. If no host is back within 90 "
+                                     "seconds, the wait ends.");
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_next_deadline(lb), 91000);
+    assert_int_equal(lobby_expire(lb, 91000, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_DESTROY);
+    assert_null(a.v[0].newjid);
+    assert_string_equal(a.v[0].event, "end-without-host");
+    assert_string_equal(a.v[0].text, "The meeting has had no host for 90 seconds, so nobody "
+                                     "can let you in; please try again later.");
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    lobby_free(lb);
+
+    /* Without the limit the waiting are told they may keep waiting, and nothing ends. */
+    lb = host_lobby(0);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_knock(lb, &k, 10, &a), 0);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, OWNER, false, 1000, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.v[0].text, "The host has left the meeting. Please keep waiting: a host "
+                                     "can still let you in.");
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    lobby_free(lb);
 }
 
 /* Details the script does not show: texts, deny kinds, newjid, nicks. */
@@ -267,7 +383,7 @@ static void test_effect_details(void **state)
     /* ... and a room lobbyd does not know has no owner to check. */
     assert_int_equal(lobby_on_admit(lb, "other@conference.meet.test", GUEST, OWNER, 2, &a), -1);
     assert_int_equal(errno, EPERM);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, 0, &a), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 2, &a), 1);
     assert_string_equal(a.v[0].text, LOBBY "/aaaa");
     assert_string_equal(a.v[0].name, "Alice");
@@ -300,7 +416,7 @@ static void test_deadlines(void **state)
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX); /* present */
     assert_int_equal(lobby_on_occupant_left(lb, ROOM, GUEST, false, 1000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), 61000);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, 0, &a), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 2000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), 61000);
     assert_int_equal(lobby_expire(lb, 60999, &a), 0);
@@ -325,7 +441,7 @@ static void test_ten_thousand(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, NULL, 0, &a), 0);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, 0, &a), 0);
     k.real_jid = OWNER;
     k.nick = "mod";
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
@@ -403,7 +519,7 @@ static void test_lobby_chat(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, &a), 0);
+    assert_int_equal(lobby_on_owner(lb, ROOM, OWNER, true, 0, &a), 0);
     k.real_jid = OWNER, k.nick = "mod";
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
     k.real_jid = GUEST, k.nick = "aaaa";
@@ -707,6 +823,8 @@ int main(void)
         cmocka_unit_test(test_display_name_asked),
         cmocka_unit_test(test_waiting_caps),
         cmocka_unit_test(test_max_wait),
+        cmocka_unit_test(test_host_script),
+        cmocka_unit_test(test_host_details),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,7 +226,7 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nend", "line 2: the state is cut short" },
     { "lobbyd-state 1\nend\nroom x 1\n", "line 3: text after \"end\"" },
     { "lobbyd-state 1\nwaiter a b - - - 0 0\nend\n", "line 2: a record before the first room" },
-    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, settled 0 or 1 and hosted 0 or 1" },
+    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, settled 0 or 1, hosted 0 or 1 and a time or -" },
     { "lobbyd-state 1\nroom nonsense 1\nend\n", "line 2: a room JID lobbyd cannot keep" },
     { "lobbyd-state 1\nroom " ROOM " 1\nroom " ROOM " 0\nend\n", "line 3: a room appears twice" },
     { "lobbyd-state 1\nroom " ROOM " 1\n\nend\n", "line 3: a malformed record" },
@@ -346,7 +346,7 @@ static void test_settled_survives(void **state)
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_OFF);
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_NONE);
     assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
-    assert_non_null(strstr(text, "room " ROOM " 0 1 1\n"));
+    assert_non_null(strstr(text, "room " ROOM " 0 1 1 -\n"));
     again = new_lobby();
     assert_int_equal(lobby_restore(again, text, len, 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(owner_wants_off(again), LOBBY_SWITCH_NONE);
@@ -403,7 +403,7 @@ static void test_hosted_survives(void **state)
     assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 1000, &a), 0);
     assert_string_equal(guest_rule(lb, true), "lobby");
     assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
-    assert_non_null(strstr(text, "room " ROOM " 1 0 1\n"));
+    assert_non_null(strstr(text, "room " ROOM " 1 0 1 -\n"));
     again = waiting_lobby();
     assert_int_equal(lobby_restore(again, text, len, 1000, WALL, why, sizeof(why)), 0);
     assert_string_equal(guest_rule(again, true), "lobby");
@@ -449,6 +449,48 @@ static void test_waits_in_order(void **state)
     lobby_free(lb);
 }
 
+/* end_without_host_after after a restart: each room's clock runs from when
+ * its knockers lost their host, the earliest first, and a save writes it. */
+static void test_hostless_survives(void **state)
+{
+    const char *text =
+        "lobbyd-state 1\n"
+        "room " ROOM " 1 1 1 1800000000000\n"
+        "waiter later g1@meet.test/r s Later - 1800000000000 0\n"
+        "room " ROOM2 " 1 1 1 1799999970000\n"
+        "waiter sooner g2@meet.test/r s Sooner - 1799999970000 0\n"
+        "end\n";
+    struct lobby_config cfg;
+    struct lobby *lb;
+    struct lobby_actions a;
+    char why[256], *saved;
+    size_t len;
+
+    (void)state;
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.end_without_host_ms = 60000;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_restore(lb, text, strlen(text), 100000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_next_deadline(lb), 100000 - 30000 + 60000);
+    assert_int_equal(lobby_save(lb, 100000, WALL, &saved, &len), 0);
+    assert_non_null(strstr(saved, "room " ROOM " 1 1 1 1800000000000\n"));
+    assert_non_null(strstr(saved, "room " ROOM2 " 1 1 1 1799999970000\n"));
+    free(saved);
+    assert_int_equal(lobby_expire(lb, 130000, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.v[0].to, "g2@meet.test/r");
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_next_deadline(lb), 160000);
+    /* A host's arrival before then stops the clock. */
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 150000, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_settled_survives),
         cmocka_unit_test(test_hosted_survives),
         cmocka_unit_test(test_waits_in_order),
+        cmocka_unit_test(test_hostless_survives),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

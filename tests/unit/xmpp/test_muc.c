@@ -208,6 +208,23 @@ static void test_render_presences(void **state)
     assert_null(attr_at(p, "x/destroy", "jid"));
     xmpp_stanza_release(p);
 
+    /* the notice: a room message from the lobby room itself, no nick */
+    p = muc_render_effect(ctx, &(struct lobby_effect){.kind = LOBBY_DO_NOTICE,
+                              .room = "r@lobby.meet.test", .to = "g1@meet.test/res1",
+                              .nick = "9f8e7d6c", .text = "The host has left the meeting."},
+                          "lobby.meet.test", "conference.meet.test", "1");
+    assert_string_equal(xmpp_stanza_get_name(p), "message");
+    assert_string_equal(xmpp_stanza_get_type(p), "groupchat");
+    assert_string_equal(xmpp_stanza_get_from(p), "r@lobby.meet.test");
+    assert_string_equal(xmpp_stanza_get_to(p), "g1@meet.test/res1");
+    {
+        char *body = xmpp_message_get_body(p);
+
+        assert_string_equal(body, "The host has left the meeting.");
+        xmpp_free(ctx, body);
+    }
+    xmpp_stanza_release(p);
+
     p = muc_render_effect(ctx, &refuse, "lobby.meet.test", "conference.meet.test", "1");
     assert_string_equal(xmpp_stanza_get_type(p), "error");
     assert_string_equal(attr_at(p, "error", "type"), "cancel");
@@ -251,6 +268,7 @@ static void test_every_effect_is_from_the_lobby_domain(void **state)
     static const enum lobby_effect_kind kinds[] = {
         LOBBY_DO_REFUSE, LOBBY_DO_SELF_PRESENCE, LOBBY_DO_OCCUPANT_PRESENCE,
         LOBBY_DO_OCCUPANT_GONE, LOBBY_DO_KICK, LOBBY_DO_DESTROY, LOBBY_DO_NOTIFY_MAIN,
+        LOBBY_DO_NOTICE,
     };
     const char *suffix = "lobby.meet.test";
 
