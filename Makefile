@@ -16,7 +16,7 @@ LDFLAGS    ?=
 WERROR     ?= -Werror
 BUILD      ?= build
 
-PKGS   = libstrophe libjwt openssl expat jansson
+PKGS   = libstrophe libjwt openssl expat jansson libmicrohttpd
 WARN   = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wpointer-arith -Wformat=2 -Wvla
 DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) cmocka 2>/dev/null && echo yes)
@@ -25,8 +25,8 @@ ifneq ($(DEPS_OK),yes)
   $(shell bash .ci/install-deps >&2)
 endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
-LOBBYD_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -I. $(WARN) $(PKG_CFLAGS)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
+LOBBYD_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -pthread -I. $(WARN) $(PKG_CFLAGS)
 ALL_CFLAGS = $(LOBBYD_CFLAGS) $(CFLAGS) -MMD -MP
 
 ifeq ($(V),1)

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "base/log.h"
+#include "component/metrics.h"
 #include "lobby/admit.h"
 
 enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
@@ -139,6 +140,9 @@ static const struct opt opts[] = {
      "check sub against jwt_domain"},
     {"lock_file", OPT_STR, O(lock_file), 0, 0, NULL, NULL, false,
      "lock held while running, so a second lobbyd refuses to start"},
+    {"metrics_listen", OPT_STR, O(metrics_listen), 0, 0, NULL, NULL, false,
+     "ADDRESS:PORT on which to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9898 "
+     "(unset: no metrics endpoint; keep it on loopback or a private network)"},
     {"state_file", OPT_STR, O(state_file), 0, 0, NULL, NULL, false,
      "where the lobby state survives a restart of lobbyd (rewritten at most once a second "
      "and at shutdown); unset: a restart forgets everyone waiting"},
@@ -234,10 +238,16 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
     case OPT_STR: {
         char **p = (char **)(void *)field;
 
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+
         if (*value == '\0') {
             snprintf(why, whysz, "empty value");
             return false;
         }
+        if (strcmp(o->key, "metrics_listen") == 0 &&
+            !metrics_parse_listen(value, &ss, &sslen, why, whysz))
+            return false;
         free(*p);
         *p = xstrdup(value);
         return true;

@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "base/log.h"
+#include "component/metrics.h"
 #include "jwt/token.h"
 #include "lobby/lobby.h"
 
@@ -39,12 +40,14 @@ struct dispatch {
     bool save_failing;              /* the last write failed (logged once) */
     bool keep_file;                 /* a state file that could not be read or set aside:
                                        never overwrite it in this run */
+    struct metrics *metrics;        /* counted always, served when metrics_listen is set */
 };
 
 #define STATE_SAVE_EVERY_MS 1000
 #define STATE_MAX_BYTES (512u << 20)
 
 static int lobby_failed(const char *what, int e);
+static void count_effects(struct dispatch *d);
 
 static uint64_t monotonic_ms(void)
 {
@@ -63,6 +66,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
     const char *problem;
 
     d->cfg = cfg;
+    d->metrics = metrics_new();
     lobby_actions_init(&d->actions);
     memset(&why, 0, sizeof(why));
     d->verifier = token_verifier_new(&cfg->token, &why);
@@ -113,8 +117,15 @@ void dispatch_free(struct dispatch *d)
         return;
     token_verifier_free(d->verifier);
     lobby_free(d->lobby);
+    metrics_free(d->metrics);
     lobby_actions_clear(&d->actions);
     free(d);
+}
+
+struct metrics *dispatch_metrics(struct dispatch *d)
+{
+    metrics_set_waiting(d->metrics, lobby_waiting_total(d->lobby));
+    return d->metrics;
 }
 
 static enum lobby_password password_of(const char *s)
@@ -210,6 +221,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     char fp[TOKEN_FINGERPRINT_SIZE];
     char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32];
     int released = 0;
+    struct timespec t0, t1;
 
     memset(&lj, 0, sizeof(lj));
     memset(&why, 0, sizeof(why));
@@ -223,10 +235,18 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     lj.room_exists = bj->room_exists;
     lj.members_only = bj->members_only;
     lj.password = password_of(bj->password);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     check_token(d, bj->room, bj->token, bj->token_len, &lj, &claims, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
     token_claims_clear(&claims);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    metrics_observe(d->metrics, METRICS_VERDICT_SECONDS,
+                    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    metrics_label(d->metrics, METRICS_VERDICTS, lobby_action_name(d->last.action), d->last.rule);
+    if (lj.token == LOBBY_TOKEN_INVALID)
+        metrics_label(d->metrics, METRICS_TOKEN_REFUSALS, why.kind != NULL ? why.kind : "claims",
+                      NULL);
     /* A knock or a default lobby switches the room's lobby; other verdicts
      * only record admissions Prosody has yet to confirm, which are not
      * saved. */
@@ -257,6 +277,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(bj->display_name, qname, sizeof(qname)),
              v->action, v->affiliation != NULL ? v->affiliation : "unchanged", v->rule, fp,
              log_quote(d->last.text, qtext, sizeof(qtext)));
+    count_effects(d);
 }
 
 bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_disco *bd)
@@ -383,7 +404,7 @@ static int on_admit(struct dispatch *d, const struct bridge_event *ev, uint64_t 
     return 0;
 }
 
-int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
+static int handle_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
     uint64_t now = monotonic_ms();
@@ -420,7 +441,7 @@ int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lob
     return 0;
 }
 
-int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out)
+static int handle_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
     struct lobby_knock k;
@@ -485,7 +506,7 @@ int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_
     return 0;
 }
 
-int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out)
+static int handle_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
     const char *slash = strchr(ses->in, '/');
@@ -573,6 +594,72 @@ unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
     return deadline <= now ? 0 : (unsigned)(deadline - now);
 }
 
+/* What the effects of the last event mean for the counters. */
+static void count_effects(struct dispatch *d)
+{
+    uint64_t now = monotonic_ms();
+
+    for (size_t i = 0; i < d->actions.n; i++) {
+        const struct lobby_effect *e = &d->actions.v[i];
+        double waited = e->knock_ms > 0 && e->knock_ms <= now ? (double)(now - e->knock_ms) / 1000.0
+                                                              : 0.0;
+
+        switch (e->kind) {
+        case LOBBY_DO_SELF_PRESENCE:
+            if (e->flag && !e->is_moderator)
+                metrics_add(d->metrics, METRICS_KNOCKS);
+            break;
+        case LOBBY_DO_REFUSE:
+            metrics_add(d->metrics, METRICS_KNOCKS_REFUSED);
+            break;
+        case LOBBY_DO_NOTICE:
+            metrics_add(d->metrics, METRICS_NOTICES);
+            break;
+        case LOBBY_DO_NOTIFY_MAIN:
+            if (e->event != NULL && strcmp(e->event, "LOBBY-ACCESS-GRANTED") == 0)
+                metrics_add(d->metrics, METRICS_ADMITS);
+            else if (e->event != NULL && strcmp(e->event, "LOBBY-ACCESS-DENIED") == 0)
+                metrics_add(d->metrics, METRICS_DENIES);
+            else
+                break;
+            metrics_observe(d->metrics, METRICS_WAIT_SECONDS, waited);
+            break;
+        case LOBBY_DO_DESTROY:
+            if (e->event == NULL)
+                break;
+            metrics_label(d->metrics, METRICS_TIMEOUTS, e->event, NULL);
+            metrics_observe(d->metrics, METRICS_WAIT_SECONDS, waited);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+int dispatch_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
+{
+    int rc = handle_on_event(arg, ev, out);
+
+    count_effects(arg);
+    return rc;
+}
+
+int dispatch_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out)
+{
+    int rc = handle_on_muc(arg, rq, out);
+
+    count_effects(arg);
+    return rc;
+}
+
+int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct lobby_actions **out)
+{
+    int rc = handle_on_gone(arg, ses, out);
+
+    count_effects(arg);
+    return rc;
+}
+
 const struct lobby_actions *dispatch_expire(struct dispatch *d)
 {
     char qnick[128], qtext[LOBBY_TEXT_MAX + 32];
@@ -590,6 +677,7 @@ const struct lobby_actions *dispatch_expire(struct dispatch *d)
                  log_quote(e->nick, qnick, sizeof(qnick)), e->to,
                  e->event != NULL ? e->event : "-", log_quote(e->text, qtext, sizeof(qtext)));
     }
+    count_effects(d);
     return &d->actions;
 }
 
@@ -769,6 +857,7 @@ void dispatch_persist(struct dispatch *d, bool force)
             log_info("state: %s written again", d->cfg->state_file);
         d->save_failing = false;
         d->dirty = false;
+        metrics_add(d->metrics, METRICS_STATE_WRITES);
     }
     free(text);
 }

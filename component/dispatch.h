@@ -21,6 +21,10 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs);
 /* NULL is fine. */
 void dispatch_free(struct dispatch *d);
 
+/* The counters of 'd' (component/metrics.h), the waiting gauge brought up
+ * to date. Cannot fail. */
+struct metrics *dispatch_metrics(struct dispatch *d);
+
 /* The token facts of 'lj' from verified claims 'c' (valid token). The
  * strings are borrowed from 'c'. Cannot fail. */
 void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj);

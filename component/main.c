@@ -23,6 +23,7 @@
 #include "component/cmd_token.h"
 #include "component/config.h"
 #include "component/dispatch.h"
+#include "component/metrics.h"
 #include "base/log.h"
 #include "xmpp/stream.h"
 
@@ -125,6 +126,25 @@ static void ask_who_is_present(struct stream *s, const struct dispatch *d)
     dispatch_sessions_free(v, n);
 }
 
+/* metrics_listen: serve, and say loudly when it is not loopback only. */
+static bool serve_metrics(const struct config *cfg, struct dispatch *d)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char why[256];
+
+    if (!metrics_serve(dispatch_metrics(d), cfg->metrics_listen, why, sizeof(why))) {
+        log_warnx("metrics: %s (metrics_listen in %s)", why, cfg->path);
+        return false;
+    }
+    log_info("metrics: serving http://%s/metrics", cfg->metrics_listen);
+    if (metrics_parse_listen(cfg->metrics_listen, &ss, &len, why, sizeof(why)) &&
+        !metrics_is_loopback(&ss))
+        log_warnx("metrics: %s is not a loopback address: anyone who reaches it reads "
+                  "lobbyd's counters; keep it behind a firewall", cfg->metrics_listen);
+    return true;
+}
+
 static int run(struct config *cfg)
 {
     const char *notes[4];
@@ -149,6 +169,8 @@ static int run(struct config *cfg)
         goto out;
     }
     dispatch_restore(d);
+    if (cfg->metrics_listen != NULL && !serve_metrics(cfg, d))
+        goto out;
     memset(&sp, 0, sizeof(sp));
     sp.jid = cfg->component_jid;
     sp.host = cfg->component_host;
@@ -183,10 +205,13 @@ static int run(struct config *cfg)
                       "to apply configuration changes");
         }
         stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
-        if (stream_take_connect(s))
+        if (stream_take_connect(s)) {
+            metrics_add(dispatch_metrics(d), METRICS_CONNECTS);
             ask_who_is_present(s, d);
+        }
         stream_send_effects(s, dispatch_expire(d));
         dispatch_persist(d, false);
+        (void)dispatch_metrics(d);      /* the waiting gauge, once a turn */
         /* Before the next turn sends what this one queued. */
         log_flush();
     }

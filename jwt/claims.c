@@ -734,14 +734,15 @@ enum token_status claims_check(const struct claims_policy *p,
     if (st == TOKEN_VALID)
         st = claims_take_string("room", jval_get(payload, root, "room"),
                                 &out->room, why);
+    (void)token_reason_kind(why, st, "claims");
     if (st == TOKEN_VALID)
-        st = claims_check_times(p, payload, now_s, out, why);
+        st = token_reason_kind(why, claims_check_times(p, payload, now_s, out, why), "time");
     if (st == TOKEN_VALID)
-        st = claims_check_aud(p, payload, out, why);
+        st = token_reason_kind(why, claims_check_aud(p, payload, out, why), "audience");
     if (st == TOKEN_VALID)
-        st = claims_check_sub(p, room, out, why);
+        st = token_reason_kind(why, claims_check_sub(p, room, out, why), "tenant");
     if (st == TOKEN_VALID)
-        st = claims_check_room(p, room, out, why);
+        st = token_reason_kind(why, claims_check_room(p, room, out, why), "room");
     if (st == TOKEN_VALID)
         st = claims_map_context(payload, out, why);
     return st;

@@ -569,11 +569,12 @@ static enum token_status token_check_signed(const struct token_verifier *v,
     if (st == TOKEN_VALID)
         st = token_parse_json("header", w->header_buf, w->header_len,
                               &w->header, why);
+    (void)token_reason_kind(why, st, "malformed");
     if (st == TOKEN_VALID)
-        st = token_check_header(&w->header, h, why);
+        st = token_reason_kind(why, token_check_header(&w->header, h, why), "header");
     if (st == TOKEN_VALID && parts.len[2] == 0) {
         token_reason_set(why, "signature segment is empty (unsigned token)");
-        st = TOKEN_REFUSED;
+        st = token_reason_kind(why, TOKEN_REFUSED, "unsigned");
     }
     if (st == TOKEN_VALID)
         st = token_decode_segment(&parts, 1, w->payload_buf,
@@ -581,13 +582,14 @@ static enum token_status token_check_signed(const struct token_verifier *v,
     if (st == TOKEN_VALID)
         st = token_parse_json("payload", w->payload_buf, w->payload_len,
                               &w->payload, why);
+    (void)token_reason_kind(why, st, "malformed");
     if (st == TOKEN_VALID)
-        st = token_pick_keys(v, &w->payload, &keys, why);
+        st = token_reason_kind(why, token_pick_keys(v, &w->payload, &keys, why), "issuer");
     if (st == TOKEN_VALID)
         st = token_decode_segment(&parts, 2, w->sig_buf, sizeof(w->sig_buf),
                                   &w->sig_len, why);
     if (st != TOKEN_VALID)
-        return st;
+        return token_reason_kind(why, st, "malformed");
     /* The signed message is "header.payload", exactly as sent. */
     msg_len = parts.len[0] + 1 + parts.len[1];
     if ((KEYS_ALG_BIT(h->alg) & KEYS_ALGS_HS) != 0)
@@ -598,7 +600,7 @@ static enum token_status token_check_signed(const struct token_verifier *v,
                               why);
     if (st != TOKEN_VALID)
         ERR_clear_error(); /* a failed verify leaves OpenSSL errors queued */
-    return st;
+    return token_reason_kind(why, st, "signature");
 }
 
 enum token_status token_verify(const struct token_verifier *v,
@@ -615,9 +617,10 @@ enum token_status token_verify(const struct token_verifier *v,
     memset(&h, 0, sizeof(h));
     memset(&c, 0, sizeof(c));
     why->text[0] = '\0';
+    why->kind = NULL;
     if (!token_verifier_enabled(v)) {
         token_reason_set(why, "token verification is not configured");
-        return TOKEN_REFUSED;
+        return token_reason_kind(why, TOKEN_REFUSED, "not-configured");
     }
     if (token == NULL)
         len = 0;
@@ -638,5 +641,5 @@ enum token_status token_verify(const struct token_verifier *v,
         memset(&c, 0, sizeof(c)); /* handed over to 'out' */
     }
     token_claims_clear(&c);
-    return st;
+    return token_reason_kind(why, st, "claims");
 }

@@ -29,6 +29,11 @@
 /* Why a token or a configuration was refused.  Owned by the caller. */
 struct token_reason {
     char text[TOKEN_REASON_MAX];
+    /* token_verify(): what was wrong, in one static word for counting
+     * ("malformed", "header", "issuer", "signature", "time", "audience",
+     * "tenant", "room", "claims", "unsigned", "not-configured", "error");
+     * NULL when valid. */
+    const char *kind;
 };
 
 /*
@@ -131,6 +136,17 @@ enum token_status {
     TOKEN_REFUSED, /* the token is bad; 'why' says how */
     TOKEN_ERROR    /* we failed (out of memory); 'why' says so */
 };
+
+/* Sets why->kind to 'kind' ("error" for TOKEN_ERROR) when 'st' is a
+ * failure and no step set it yet; returns 'st'. */
+static inline enum token_status token_reason_kind(struct token_reason *why,
+                                                  enum token_status st,
+                                                  const char *kind)
+{
+    if (st != TOKEN_VALID && why != NULL && why->kind == NULL)
+        why->kind = st == TOKEN_ERROR ? "error" : kind;
+    return st;
+}
 
 /*
  * Parsed lists and loaded keys.  Opaque; its configuration never changes

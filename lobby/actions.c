@@ -90,6 +90,7 @@ int lobby_actions_push(struct lobby_actions *a,
     e.is_self = src->is_self;
     e.flag = src->flag;
     e.event = src->event;
+    e.knock_ms = src->knock_ms;
     ok = dup_field(&e.room, src->room) && dup_field(&e.to, src->to) &&
          dup_field(&e.nick, src->nick) &&
          dup_field(&e.subject_jid, src->subject_jid) &&

@@ -5,6 +5,8 @@
 #ifndef LOBBYD_LOBBY_ACTIONS_H
 #define LOBBYD_LOBBY_ACTIONS_H
 
+#include <stdint.h>
+
 #include "lobby/event.h"
 
 /* The borrowed form of struct lobby_effect that lobby code fills in. */
@@ -24,6 +26,7 @@ struct lobby_effect_src {
     const char *actor;
     const char *newjid;
     const char *text;
+    uint64_t knock_ms;
 };
 
 /*

@@ -92,5 +92,5 @@ int effect_notify(struct lobby_actions *out, const struct room *r,
     return lobby_actions_push(out, &(struct lobby_effect_src){
         .kind = LOBBY_DO_NOTIFY_MAIN, .event = event, .room = r->jid,
         .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
-        .actor = actor, .text = occupant });
+        .actor = actor, .text = occupant, .knock_ms = w->knock_ms });
 }

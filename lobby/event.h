@@ -237,6 +237,7 @@ struct lobby_effect {
     char *actor;                       /* who did it (moderator's occupant JID or nick) */
     char *newjid;                      /* DESTROY: main room to go to, or NULL */
     char *text;                        /* reason */
+    uint64_t knock_ms;                 /* NOTIFY_MAIN, DESTROY of a knocker: when it knocked */
 };
 
 /* An ordered batch of effects, at most LOBBY_MAX_EFFECTS. */

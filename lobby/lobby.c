@@ -790,7 +790,7 @@ static int send_away(struct room_waiter *w, const char *event, const char *text,
 
     if (lobby_actions_push(out, &(struct lobby_effect_src){
             .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = w->real_jid,
-            .nick = w->nick, .text = text, .event = event }) != 0 ||
+            .nick = w->nick, .text = text, .event = event, .knock_ms = w->knock_ms }) != 0 ||
         effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
         return -1;
     room_waiter_remove(r, w);
@@ -865,6 +865,11 @@ size_t lobby_waiting_count(const struct lobby *lb, const char *room)
     const struct room *r = lobby_find_main(lb, room);
 
     return r != NULL ? r->n_waiting : 0;
+}
+
+size_t lobby_waiting_total(const struct lobby *lb)
+{
+    return lb->timers.aging;
 }
 
 const char *lobby_action_name(enum lobby_action a)

@@ -400,6 +400,9 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out);
  */
 size_t lobby_waiting_count(const struct lobby *lb, const char *room);
 
+/* Knockers waiting in all lobbies, not yet let in. Cannot fail. */
+size_t lobby_waiting_total(const struct lobby *lb);
+
 /*
  * Names for logs and the audit trail: "allow", "lobby", "displayname",
  * "deny". Returns "?" for a value outside the enum. Cannot fail.

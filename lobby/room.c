@@ -296,6 +296,7 @@ struct room_waiter *room_waiter_add(struct room *r, const char *nick,
     w->room = r;
     w->aging = true;
     r->n_aging++;
+    r->timers->aging++;
     TAILQ_INSERT_TAIL(&r->timers->waiters, w, by_age);
     r->n_waiting++;
     r->timers->waiting++;
@@ -322,6 +323,7 @@ void room_waiter_stop_aging(struct room_waiter *w)
     TAILQ_REMOVE(&w->room->timers->waiters, w, by_age);
     w->aging = false;
     w->room->n_aging--;
+    w->room->timers->aging--;
 }
 
 void room_hostless_start(struct room *r, uint64_t since_ms)

@@ -96,6 +96,7 @@ struct room_timers {
     struct room_cooldown_list cooldowns;
     struct room_waiter_list waiters;   /* unapproved knockers of all rooms, by knock time */
     size_t waiting;                    /* knockers in all rooms (max_waiting_total) */
+    size_t aging;                      /* of them, not yet let in (on 'waiters') */
     struct room_list hostless;         /* rooms whose knockers have no host, by hostless_ms */
 };
 

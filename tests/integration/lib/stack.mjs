@@ -19,6 +19,16 @@ function portFree(port) {
 	});
 }
 
+// One free loopback port for a test's own listener, above both the stacks' ranges and the
+// ports Linux hands out for outgoing connections (32768..60999).
+export async function freePort() {
+	for (let i = 0; i < 200; i++) {
+		const port = 61000 + Math.floor(Math.random() * 4000);
+		if (await portFree(port)) return port;
+	}
+	throw new Error("no free port found");
+}
+
 // Three consecutive free loopback ports, PORT_BASE..PORT_BASE+2.
 export async function freePortBase() {
 	for (let i = 0; i < 200; i++) {
@@ -54,12 +64,14 @@ export class Stack {
 		this.env = readEnv(join(dir, "stack.env"));
 	}
 
-	// options: { lobbydExtra, bridgeExtra, noLobbyd }
+	// options: { lobbydExtra (string or async function), bridgeExtra, noLobbyd }
 	static async up(options = {}) {
 		const dir = mkdtempSync(join(tmpdir(), "lobbyd-it-"));
 		const base = await freePortBase();
 		const env = {};
-		if (options.lobbydExtra) env.LOBBYD_EXTRA_CONF = options.lobbydExtra;
+		// lobbydExtra: the lines, or an async function that returns them (e.g. with a free port).
+		const extra = typeof options.lobbydExtra === "function" ? await options.lobbydExtra() : options.lobbydExtra;
+		if (extra) env.LOBBYD_EXTRA_CONF = extra;
 		if (options.bridgeExtra) env.BRIDGE_EXTRA_CONF = options.bridgeExtra;
 		if (options.noLobbyd) env.STACK_NO_LOBBYD = "1";
 		else if (!process.env.LOBBYD) throw new Error("set LOBBYD=/abs/path/to/build/lobbyd");

@@ -94,6 +94,8 @@ static const struct bad_case bad_cases[] = {
      "5: key \"admit\": rule \"staff\": \"email\" is not one of token"},
     {"admission rule named twice", BASE "admit = staff token\nadmit = staff group g\n",
      "6: key \"admit\": rule \"staff\" is already defined"},
+    {"metrics on a host name", BASE "metrics_listen = localhost:9898\n",
+     "5: key \"metrics_listen\": \"localhost\" is not an IPv4 address"},
     {"no secret at all", "component_jid = a\nmain_domain = b\nmuc_domain = c\n",
      "key \"component_secret_file\": required (or set LOBBYD_COMPONENT_SECRET)"},
 };

@@ -57,6 +57,7 @@ struct row {
     enum token_status st;
     const char *reason; /* substring; "" for valid rows */
     const char *rights; /* NULL, or "owner=%d bypass=%d aff=%s" */
+    const char *kind;   /* refused rows: why.kind, when checked */
 };
 
 static const struct row rows[] = {
@@ -157,7 +158,8 @@ static const struct row rows[] = {
     {.name = "group number refused",
      .payload = WITH("\"context\":{\"group\":5}"),
      .st = TOKEN_REFUSED,
-     .reason = "context.group must be a string (got number)"},
+     .reason = "context.group must be a string (got number)",
+     .kind = "claims"},
     {.name = "context.room string refused",
      .payload = WITH("\"context\":{\"room\":\"x\"}"),
      .st = TOKEN_REFUSED,
@@ -208,7 +210,8 @@ static const struct row rows[] = {
     {.name = "exp at the leeway edge is expired",
      .payload = "{" BASE ROOM ",\"exp\":1999999995}",
      .st = TOKEN_REFUSED,
-     .reason = "token expired 5 s ago (leeway 5 s)"},
+     .reason = "token expired 5 s ago (leeway 5 s)",
+     .kind = "time"},
     {.name = "exp inside the leeway is valid",
      .payload = "{" BASE ROOM ",\"exp\":1999999996}",
      .st = TOKEN_VALID,
@@ -347,7 +350,8 @@ static const struct row rows[] = {
      .issuers = "LOBBYD-TEST",
      .payload = "{" BASE ROOM FAR "}",
      .st = TOKEN_REFUSED,
-     .reason = "iss \"lobbyd-test\" not in accepted issuers [LOBBYD-TEST]"},
+     .reason = "iss \"lobbyd-test\" not in accepted issuers [LOBBYD-TEST]",
+     .kind = "issuer"},
     {.name = "audiences * accepts any audience",
      .audiences = "*",
      .payload = "{\"iss\":\"lobbyd-test\",\"aud\":\"whatever\",\"sub\":\"meet."
@@ -529,6 +533,13 @@ static int run_row(const struct row *r)
         print_error("%s: expected %s \"%s\", got %s \"%s\"\n", r->name,
                     token_status_name(r->st), r->reason, token_status_name(st),
                     why.text);
+        failed++;
+    }
+    /* Every refusal is counted under one word; a valid token under none. */
+    if ((st == TOKEN_VALID) != (why.kind == NULL) ||
+        (r->kind != NULL && (why.kind == NULL || strcmp(why.kind, r->kind) != 0))) {
+        print_error("%s: kind %s, expected %s\n", r->name, why.kind ? why.kind : "(none)",
+                    r->kind ? r->kind : st == TOKEN_VALID ? "(none)" : "a kind");
         failed++;
     }
     if (r->rights != NULL) {
