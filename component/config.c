@@ -140,6 +140,10 @@ static const struct opt opts[] = {
      "check sub against jwt_domain"},
     {"lock_file", OPT_STR, O(lock_file), 0, 0, NULL, NULL, false,
      "lock held while running, so a second lobbyd refuses to start"},
+    {"audit_file", OPT_STR, O(audit_file), 0, 0, NULL, NULL, false,
+     "file that gets one JSON line per decision (verdicts, knocks, admits and denies with their "
+     "actor, timeouts, lobby on/off), appended and reopened on SIGHUP for logrotate; tokens "
+     "appear only as their fingerprint (unset: no audit trail)"},
     {"metrics_listen", OPT_STR, O(metrics_listen), 0, 0, NULL, NULL, false,
      "ADDRESS:PORT on which to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9898 "
      "(unset: no metrics endpoint; keep it on loopback or a private network)"},

@@ -77,6 +77,7 @@ struct config {
 
     /* the daemon */
     char *lock_file;
+    char *audit_file;               /* JSON lines, or NULL: none */
     char *metrics_listen;           /* ADDRESS:PORT, or NULL: no endpoint */
     char *state_file;
     unsigned log_level;             /* enum config_log_level */

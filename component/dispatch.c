@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "base/log.h"
+#include "component/audit.h"
 #include "component/metrics.h"
 #include "jwt/token.h"
 #include "lobby/lobby.h"
@@ -41,6 +42,7 @@ struct dispatch {
     bool keep_file;                 /* a state file that could not be read or set aside:
                                        never overwrite it in this run */
     struct metrics *metrics;        /* counted always, served when metrics_listen is set */
+    struct audit *audit;            /* borrowed; NULL: no audit_file */
 };
 
 #define STATE_SAVE_EVERY_MS 1000
@@ -120,6 +122,11 @@ void dispatch_free(struct dispatch *d)
     metrics_free(d->metrics);
     lobby_actions_clear(&d->actions);
     free(d);
+}
+
+void dispatch_set_audit(struct dispatch *d, struct audit *a)
+{
+    d->audit = a;
 }
 
 struct metrics *dispatch_metrics(struct dispatch *d)
@@ -277,6 +284,16 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(bj->display_name, qname, sizeof(qname)),
              v->action, v->affiliation != NULL ? v->affiliation : "unchanged", v->rule, fp,
              log_quote(d->last.text, qtext, sizeof(qtext)));
+    audit_write(d->audit, "verdict",
+                json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s, s:s?}",
+                          "room", bj->room, "nick", bj->nick, "jid", bj->jid,
+                          "session", bj->session, "name", bj->display_name,
+                          "verdict", v->action,
+                          "affiliation", v->affiliation != NULL ? v->affiliation : "unchanged",
+                          "rule", v->rule, "token", fp, "reason", d->last.text, "lobby",
+                          d->last.lobby_switch == LOBBY_SWITCH_ON    ? "on"
+                          : d->last.lobby_switch == LOBBY_SWITCH_OFF ? "off"
+                                                                     : NULL));
     count_effects(d);
 }
 
@@ -428,6 +445,8 @@ static int handle_on_event(void *arg, const struct bridge_event *ev, const struc
             log_info("lobby: room=%s lobby=on actor=%s", ev->room, ev->actor);
         else
             log_info("lobby: room=%s lobby=off actor=%s released=%d", ev->room, ev->actor, rc);
+        audit_write(d->audit, "lobby", json_pack("{s:s, s:s, s:s?}", "room", ev->room, "lobby",
+                                                 ev->enabled ? "on" : "off", "actor", ev->actor));
         return 0;
     case BRIDGE_EV_ADMIT:
         return on_admit(d, ev, now);
@@ -594,7 +613,7 @@ unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
     return deadline <= now ? 0 : (unsigned)(deadline - now);
 }
 
-/* What the effects of the last event mean for the counters. */
+/* What the effects of the last event mean for the counters and the audit trail. */
 static void count_effects(struct dispatch *d)
 {
     uint64_t now = monotonic_ms();
@@ -604,31 +623,49 @@ static void count_effects(struct dispatch *d)
         double waited = e->knock_ms > 0 && e->knock_ms <= now ? (double)(now - e->knock_ms) / 1000.0
                                                               : 0.0;
 
+        bool granted;
+
         switch (e->kind) {
         case LOBBY_DO_SELF_PRESENCE:
-            if (e->flag && !e->is_moderator)
-                metrics_add(d->metrics, METRICS_KNOCKS);
+            if (!e->flag || e->is_moderator)
+                break;
+            metrics_add(d->metrics, METRICS_KNOCKS);
+            audit_write(d->audit, "knock", json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "room", e->room,
+                                                     "nick", e->nick, "jid", e->to, "name",
+                                                     e->name, "email", e->email));
             break;
         case LOBBY_DO_REFUSE:
             metrics_add(d->metrics, METRICS_KNOCKS_REFUSED);
+            audit_write(d->audit, "knock-refused",
+                        json_pack("{s:s, s:s?, s:s, s:s?}", "room", e->room, "nick", e->nick,
+                                  "jid", e->to, "reason", e->text));
             break;
         case LOBBY_DO_NOTICE:
             metrics_add(d->metrics, METRICS_NOTICES);
+            audit_write(d->audit, "host-left", json_pack("{s:s, s:s, s:s}", "room", e->room,
+                                                         "nick", e->nick, "jid", e->to));
             break;
         case LOBBY_DO_NOTIFY_MAIN:
-            if (e->event != NULL && strcmp(e->event, "LOBBY-ACCESS-GRANTED") == 0)
-                metrics_add(d->metrics, METRICS_ADMITS);
-            else if (e->event != NULL && strcmp(e->event, "LOBBY-ACCESS-DENIED") == 0)
-                metrics_add(d->metrics, METRICS_DENIES);
-            else
+            if (e->event == NULL || (strcmp(e->event, "LOBBY-ACCESS-GRANTED") != 0 &&
+                                     strcmp(e->event, "LOBBY-ACCESS-DENIED") != 0))
                 break;
+            granted = strcmp(e->event, "LOBBY-ACCESS-GRANTED") == 0;
+            metrics_add(d->metrics, granted ? METRICS_ADMITS : METRICS_DENIES);
             metrics_observe(d->metrics, METRICS_WAIT_SECONDS, waited);
+            audit_write(d->audit, granted ? "admit" : "deny",
+                        json_pack("{s:s, s:s?, s:s?, s:s?, s:f}", "room", e->room, "nick",
+                                  e->nick, "jid", e->subject_jid, "actor", e->actor,
+                                  "waited_s", waited));
             break;
         case LOBBY_DO_DESTROY:
             if (e->event == NULL)
                 break;
             metrics_label(d->metrics, METRICS_TIMEOUTS, e->event, NULL);
             metrics_observe(d->metrics, METRICS_WAIT_SECONDS, waited);
+            audit_write(d->audit, "timeout",
+                        json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:f}", "room", e->room, "nick",
+                                  e->nick, "jid", e->to, "limit", e->event, "reason", e->text,
+                                  "waited_s", waited));
             break;
         default:
             break;

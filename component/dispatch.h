@@ -6,7 +6,9 @@
 #ifndef LOBBYD_COMPONENT_DISPATCH_H
 #define LOBBYD_COMPONENT_DISPATCH_H
 
+#include "component/audit.h"
 #include "component/config.h"
+#include "component/metrics.h"
 #include "jwt/token.h"
 #include "lobby/event.h"
 #include "xmpp/bridge.h"
@@ -24,6 +26,9 @@ void dispatch_free(struct dispatch *d);
 /* The counters of 'd' (component/metrics.h), the waiting gauge brought up
  * to date. Cannot fail. */
 struct metrics *dispatch_metrics(struct dispatch *d);
+
+/* Write the audit trail to 'a' (borrowed; NULL: none). */
+void dispatch_set_audit(struct dispatch *d, struct audit *a);
 
 /* The token facts of 'lj' from verified claims 'c' (valid token). The
  * strings are borrowed from 'c'. Cannot fail. */

@@ -23,6 +23,7 @@
 #include "component/cmd_token.h"
 #include "component/config.h"
 #include "component/dispatch.h"
+#include "component/audit.h"
 #include "component/metrics.h"
 #include "base/log.h"
 #include "xmpp/stream.h"
@@ -153,6 +154,8 @@ static int run(struct config *cfg)
     struct stream_handlers sh;
     struct dispatch *d = NULL;
     struct stream *s = NULL;
+    struct audit *audit = NULL;
+    char why[512];
     int lock_fd = -1;
     int r = 1;
 
@@ -169,6 +172,12 @@ static int run(struct config *cfg)
         goto out;
     }
     dispatch_restore(d);
+    audit = audit_open(cfg->audit_file, why, sizeof(why));
+    if (audit == NULL) {
+        log_warnx("audit: %s (audit_file in %s)", why, cfg->path);
+        goto out;
+    }
+    dispatch_set_audit(d, audit);
     if (cfg->metrics_listen != NULL && !serve_metrics(cfg, d))
         goto out;
     memset(&sp, 0, sizeof(sp));
@@ -201,8 +210,9 @@ static int run(struct config *cfg)
     while (!quit) {
         if (reload) {
             reload = 0;
-            log_warnx("config: SIGHUP received; reloading is not supported, restart lobbyd "
-                      "to apply configuration changes");
+            audit_reopen(audit);
+            log_warnx("config: SIGHUP received; reloading the configuration is not supported, "
+                      "restart lobbyd to apply changes");
         }
         stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
         if (stream_take_connect(s)) {
@@ -224,6 +234,7 @@ static int run(struct config *cfg)
 out:
     stream_free(s);
     dispatch_free(d);
+    audit_close(audit);
     if (lock_fd != -1)
         close(lock_fd);
     return r;
