@@ -52,6 +52,11 @@ void audit_close(struct audit *a)
     free(a);
 }
 
+bool audit_enabled(const struct audit *a)
+{
+    return a != NULL && a->fd != -1;
+}
+
 void audit_reopen(struct audit *a)
 {
     int fd;

@@ -26,6 +26,9 @@ struct audit *audit_open(const char *path, char *why, size_t whysz);
 /* NULL is fine. */
 void audit_close(struct audit *a);
 
+/* Does 'a' write anything? Lets callers skip building lines for nobody. */
+bool audit_enabled(const struct audit *a);
+
 /* Open the path again (the old file may have been moved). Logs a failure
  * and keeps writing to the old file. */
 void audit_reopen(struct audit *a);

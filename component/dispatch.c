@@ -284,7 +284,9 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
              log_quote(bj->display_name, qname, sizeof(qname)),
              v->action, v->affiliation != NULL ? v->affiliation : "unchanged", v->rule, fp,
              log_quote(d->last.text, qtext, sizeof(qtext)));
-    audit_write(d->audit, "verdict",
+    /* The join path: no line is built when nobody reads it. */
+    if (audit_enabled(d->audit))
+        audit_write(d->audit, "verdict",
                 json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s, s:s, s:s?}",
                           "room", bj->room, "nick", bj->nick, "jid", bj->jid,
                           "session", bj->session, "name", bj->display_name,
