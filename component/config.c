@@ -159,12 +159,14 @@ static const struct opt opts[] = {
 };
 #undef O
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+#define RESTART_NOTE "; a reload (SIGHUP) keeps the running value: restart lobbyd to change it"
 
 struct parse_state {
     const char *file;
     FILE *errs;
     unsigned errors;
     unsigned line[N_OPTS];          /* where each key was set; 0 = not set */
+    bool reloading;                 /* the component secret is loaded already */
 };
 
 static void perr(struct parse_state *ps, unsigned line, const char *key, const char *fmt, ...)
@@ -416,12 +418,10 @@ static void apply_defaults(struct config *cfg, struct parse_state *ps)
     }
 }
 
-static void derive(struct config *cfg, struct parse_state *ps)
+static void derive_token(struct config *cfg)
 {
     struct token_config *t = &cfg->token;
 
-    if (cfg->component_secret_file == NULL && getenv("LOBBYD_COMPONENT_SECRET") == NULL)
-        perr(ps, 0, "component_secret_file", "required (or set LOBBYD_COMPONENT_SECRET)");
     memset(t, 0, sizeof(*t));
     t->app_id = cfg->jwt_app_id;
     t->accepted_issuers = cfg->jwt_accepted_issuers;
@@ -441,7 +441,15 @@ static void derive(struct config *cfg, struct parse_state *ps)
     t->verify_domain = cfg->jwt_verify_domain;
 }
 
-struct config *config_load(const char *path, FILE *errs, FILE *notes)
+static void derive(struct config *cfg, struct parse_state *ps)
+{
+    if (!ps->reloading && cfg->component_secret_file == NULL &&
+        getenv("LOBBYD_COMPONENT_SECRET") == NULL)
+        perr(ps, 0, "component_secret_file", "required (or set LOBBYD_COMPONENT_SECRET)");
+    derive_token(cfg);
+}
+
+static struct config *load(const char *path, FILE *errs, FILE *notes, bool reloading)
 {
     struct parse_state ps;
     struct config *cfg = NULL;
@@ -454,6 +462,7 @@ struct config *config_load(const char *path, FILE *errs, FILE *notes)
     memset(&ps, 0, sizeof(ps));
     ps.file = path;
     ps.errs = errs;
+    ps.reloading = reloading;
     cfg = xcalloc(1, sizeof(*cfg));
     cfg->path = xstrdup(path);
     f = fopen(path, "re");
@@ -487,6 +496,89 @@ out:
         return NULL;
     }
     return cfg;
+}
+
+struct config *config_load(const char *path, FILE *errs, FILE *notes)
+{
+    return load(path, errs, notes, false);
+}
+
+/* Keys a running lobbyd cannot take over: the stream, the domains it
+ * serves, files and listeners it holds open, and how it logs. */
+static const char *const restart_keys[] = {
+    "component_jid", "component_host", "component_port", "component_secret_file",
+    "reconnect_max_ms", "main_domain", "muc_domain", "lock_file", "audit_file",
+    "metrics_listen", "state_file", "log_level", "log_time", "debug_xmpp",
+};
+
+bool config_needs_restart(const char *key)
+{
+    for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]); i++) {
+        if (strcmp(restart_keys[i], key) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static size_t keep_restart_keys(struct config *fresh, const struct config *running, FILE *notes)
+{
+    size_t changed = 0;
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+        char *to = (char *)fresh + o->offset;
+        const char *from = (const char *)running + o->offset;
+        bool same;
+
+        if (!config_needs_restart(o->key))
+            continue;
+        switch (o->type) {
+        case OPT_STR:
+            same = str_same(*(char *const *)(const void *)to, *(char *const *)(const void *)from);
+            if (!same) {
+                const char *v = *(char *const *)(const void *)from;
+
+                free(*(char **)(void *)to);
+                *(char **)(void *)to = v != NULL ? xstrdup(v) : NULL;
+            }
+            break;
+        case OPT_UINT:
+        case OPT_ENUM:
+            same = *(unsigned *)(void *)to == *(const unsigned *)(const void *)from;
+            *(unsigned *)(void *)to = *(const unsigned *)(const void *)from;
+            break;
+        case OPT_BOOL:
+            same = *(bool *)(void *)to == *(const bool *)(const void *)from;
+            *(bool *)(void *)to = *(const bool *)(const void *)from;
+            break;
+        case OPT_LIST:
+        default:
+            same = true;        /* no list needs a restart */
+            break;
+        }
+        if (!same) {
+            changed++;
+            if (notes != NULL)
+                fprintf(notes, "%s: key \"%s\" changed; it takes effect when lobbyd restarts\n",
+                        fresh->path, o->key);
+        }
+    }
+    derive_token(fresh);        /* jwt_domain may default to main_domain */
+    return changed;
+}
+
+struct config *config_reload(const struct config *running, FILE *errs, FILE *notes)
+{
+    struct config *fresh = load(running->path, errs, NULL, true);
+
+    if (fresh != NULL)
+        (void)keep_restart_keys(fresh, running, notes);
+    return fresh;
 }
 
 static void list_free(struct config_list *l)
@@ -632,7 +724,7 @@ void config_print_help(FILE *out)
             fprintf(out, ", default %s", o->def);
         if (o->type == OPT_UINT)
             fprintf(out, ", %lu..%lu", o->min, o->max);
-        fprintf(out, ")\n    %s\n", o->help);
+        fprintf(out, ")\n    %s%s\n", o->help, config_needs_restart(o->key) ? RESTART_NOTE : "");
     }
 }
 
@@ -669,6 +761,8 @@ void config_print_man(FILE *out)
             fprintf(out, ", %lu to %lu", o->min, o->max);
         fputs(")\n", out);
         roff_text(out, o->help);
+        if (config_needs_restart(o->key))
+            roff_text(out, RESTART_NOTE);
         fputc('\n', out);
     }
 }

@@ -119,6 +119,19 @@ int config_load_secret(struct config *cfg, FILE *errs);
  */
 int config_check_secrecy(int fd, const char *path, char *why, size_t whysz);
 
+/*
+ * A reload: parse running->path again, as config_load() does, into a new
+ * config. Keys that need a restart (config_needs_restart()) keep their
+ * running values, each change reported to 'notes' as "FILE: key "x"
+ * changed; it takes effect when lobbyd restarts". The component secret is
+ * not read again: the caller moves it over once it takes the new config.
+ * Returns NULL with every problem printed to 'errs' as config_load() does.
+ */
+struct config *config_reload(const struct config *running, FILE *errs, FILE *notes);
+
+/* Does 'key' only take effect when lobbyd restarts? */
+bool config_needs_restart(const char *key);
+
 /* Print every key with its type, default and help text. Cannot fail. */
 void config_print_help(FILE *out);
 

@@ -59,11 +59,34 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The lobby's view of 'cfg'; it borrows cfg's strings. Cannot fail. */
+static void lobby_config_of(const struct config *cfg, struct lobby_config *lc)
+{
+    lobby_config_defaults(lc);
+    lc->lobby_domain = cfg->component_jid;
+    lc->password_mode = (enum lobby_password_mode)cfg->password_mode;
+    lc->invalid_token = (enum lobby_invalid_token)cfg->invalid_token;
+    lc->displayname_required = cfg->displayname_required;
+    lc->ask_tokenless_joins = cfg->ask_tokenless_joins;
+    lc->lobby_default_on = cfg->lobby_default == 1;
+    lc->lobby_off_after_first_owner = cfg->lobby_off_after == 1;
+    lc->before_host = (enum lobby_before_host)cfg->before_host;
+    lc->max_waiting_per_room = cfg->max_waiting_per_room;
+    lc->max_waiting_total = cfg->max_waiting_total;
+    lc->max_wait_ms = (uint64_t)cfg->max_wait_s * 1000u;
+    lc->end_without_host_ms = (uint64_t)cfg->end_without_host_s * 1000u;
+    lc->service_jids = (const char *const *)cfg->service_jids.items;
+    lc->n_service_jids = cfg->service_jids.n;
+    lc->admit_rules = (const char *const *)cfg->admit_rules.items;
+    lc->n_admit_rules = cfg->admit_rules.n;
+    lc->rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
+    lc->deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
+}
+
 struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
 {
     struct dispatch *d = xcalloc(1, sizeof(*d));
     struct token_reason why;
-
     struct lobby_config lc;
     const char *problem;
 
@@ -76,25 +99,7 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
         fprintf(errs, "%s: tokens: %s\n", cfg->path, why.text);
         goto fail;
     }
-    lobby_config_defaults(&lc);
-    lc.lobby_domain = cfg->component_jid;
-    lc.password_mode = (enum lobby_password_mode)cfg->password_mode;
-    lc.invalid_token = (enum lobby_invalid_token)cfg->invalid_token;
-    lc.displayname_required = cfg->displayname_required;
-    lc.ask_tokenless_joins = cfg->ask_tokenless_joins;
-    lc.lobby_default_on = cfg->lobby_default == 1;
-    lc.lobby_off_after_first_owner = cfg->lobby_off_after == 1;
-    lc.before_host = (enum lobby_before_host)cfg->before_host;
-    lc.max_waiting_per_room = cfg->max_waiting_per_room;
-    lc.max_waiting_total = cfg->max_waiting_total;
-    lc.max_wait_ms = (uint64_t)cfg->max_wait_s * 1000u;
-    lc.end_without_host_ms = (uint64_t)cfg->end_without_host_s * 1000u;
-    lc.service_jids = (const char *const *)cfg->service_jids.items;
-    lc.n_service_jids = cfg->service_jids.n;
-    lc.admit_rules = (const char *const *)cfg->admit_rules.items;
-    lc.n_admit_rules = cfg->admit_rules.n;
-    lc.rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
-    lc.deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
+    lobby_config_of(cfg, &lc);
     /* Hash tables keyed by outside input (JIDs, nicks) get a secret seed. */
     if (RAND_bytes(lc.hash_seed, sizeof(lc.hash_seed)) != 1)
         fatalx("cannot draw random bytes for the hash seed");
@@ -111,6 +116,36 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
 fail:
     dispatch_free(d);
     return NULL;
+}
+
+int dispatch_reload(struct dispatch *d, const struct config *cfg, FILE *errs)
+{
+    struct token_verifier *v;
+    struct token_reason why;
+    struct lobby_config lc;
+    const char *problem;
+
+    memset(&why, 0, sizeof(why));
+    v = token_verifier_new(&cfg->token, &why);
+    if (v == NULL) {
+        fprintf(errs, "%s: tokens: %s\n", cfg->path, why.text);
+        return -1;
+    }
+    lobby_config_of(cfg, &lc);
+    memcpy(lc.hash_seed, d->lc.hash_seed, sizeof(lc.hash_seed));
+    problem = lobby_config_problem(&lc);
+    if (problem != NULL) {
+        fprintf(errs, "%s: policy: %s\n", cfg->path, problem);
+        token_verifier_free(v);
+        return -1;
+    }
+    if (lobby_reconfigure(d->lobby, &lc, monotonic_ms()) != 0)
+        fatalx("out of memory reconfiguring the lobby");
+    token_verifier_free(d->verifier);
+    d->verifier = v;
+    d->lc = lc;
+    d->cfg = cfg;
+    return 0;
 }
 
 void dispatch_free(struct dispatch *d)

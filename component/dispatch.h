@@ -23,6 +23,16 @@ struct dispatch *dispatch_new(const struct config *cfg, FILE *errs);
 /* NULL is fine. */
 void dispatch_free(struct dispatch *d);
 
+/*
+ * A reload: decide from 'cfg' (borrowed from now on, instead of the one
+ * before) while every room, knocker and admission stays: a new token
+ * verifier, the lobby reconfigured (lobby_reconfigure()). Keys that need a
+ * restart must already hold their running values (config_keep_restart_keys()).
+ * Returns 0, or -1 with the reason printed to 'errs' and nothing changed:
+ * the caller keeps the old 'cfg'.
+ */
+int dispatch_reload(struct dispatch *d, const struct config *cfg, FILE *errs);
+
 /* The counters of 'd' (component/metrics.h), the waiting gauge brought up
  * to date. Cannot fail. */
 struct metrics *dispatch_metrics(struct dispatch *d);

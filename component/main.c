@@ -146,10 +146,78 @@ static bool serve_metrics(const struct config *cfg, struct dispatch *d)
     return true;
 }
 
-static int run(struct config *cfg)
+/* Where the configuration refuses what Jitsi accepts: said loudly. */
+static void warn_stricter(const struct config *cfg)
 {
     const char *notes[4];
-    size_t n;
+    size_t n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
+
+    for (size_t i = 0; i < n; i++)
+        log_warnx("config: stricter than Jitsi: %s", notes[i]);
+}
+
+/* Log each line of 'text' (a memstream's output) at 'warn' or info level. */
+static void log_lines(char *text, bool warn)
+{
+    char *save = NULL;
+
+    for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        if (warn)
+            log_warnx("config: %s", line);
+        else
+            log_info("config: %s", line);
+    }
+}
+
+/*
+ * SIGHUP: the audit file is reopened (logrotate), then the configuration
+ * is read again and takes over without dropping the stream or anyone
+ * waiting. A configuration with errors is refused with each FILE:LINE
+ * problem, and the running one stays.
+ */
+static void reload_config(struct config **cfgp, struct dispatch *d, struct audit *audit)
+{
+    struct config *running = *cfgp, *fresh;
+    char *errs_text = NULL, *notes_text = NULL;
+    size_t errs_len = 0, notes_len = 0;
+    FILE *errs, *notes;
+    int r = -1;
+
+    audit_reopen(audit);
+    errs = open_memstream(&errs_text, &errs_len);
+    notes = open_memstream(&notes_text, &notes_len);
+    if (errs == NULL || notes == NULL)
+        fatal("open_memstream");
+    fresh = config_reload(running, errs, notes);
+    if (fresh != NULL)
+        r = dispatch_reload(d, fresh, errs);
+    fclose(errs);
+    fclose(notes);
+    if (r != 0) {
+        log_lines(errs_text, true);
+        log_warnx("config: reload of %s refused; the running configuration stays in force",
+                  running->path);
+        config_free(fresh);
+    } else {
+        log_lines(notes_text, true);
+        /* The stream keeps the secret it was given; it moves with the config. */
+        fresh->component_secret = running->component_secret;
+        running->component_secret = NULL;
+        config_free(running);
+        *cfgp = fresh;
+        log_info("config: reloaded %s", fresh->path);
+        for (size_t i = 0; i < fresh->admit_rules.n; i++)
+            log_info("config: admission rule %zu of %zu: %s", i + 1, fresh->admit_rules.n,
+                     fresh->admit_rules.items[i]);
+        warn_stricter(fresh);
+    }
+    free(errs_text);
+    free(notes_text);
+}
+
+static int run(struct config **cfgp)
+{
+    struct config *cfg = *cfgp;
     struct stream_params sp;
     struct stream_handlers sh;
     struct dispatch *d = NULL;
@@ -204,15 +272,12 @@ static int run(struct config *cfg)
     for (size_t i = 0; i < cfg->admit_rules.n; i++)
         log_info("config: admission rule %zu of %zu: %s", i + 1, cfg->admit_rules.n,
                  cfg->admit_rules.items[i]);
-    n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
-    for (size_t i = 0; i < n; i++)
-        log_warnx("config: stricter than Jitsi: %s", notes[i]);
+    warn_stricter(cfg);
     while (!quit) {
         if (reload) {
             reload = 0;
-            audit_reopen(audit);
-            log_warnx("config: SIGHUP received; reloading the configuration is not supported, "
-                      "restart lobbyd to apply changes");
+            reload_config(cfgp, d, audit);
+            cfg = *cfgp;
         }
         stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
         if (stream_take_connect(s)) {
@@ -294,7 +359,7 @@ int main(int argc, char **argv)
     /* config.c lists log_level choices in the order of enum log_level. */
     level = (enum log_level)cfg->log_level;
     log_init(cfg->debug_xmpp ? LOG_LEVEL_DEBUG : level, cfg->log_time);
-    r = check ? check_config(cfg) : run(cfg);
+    r = check ? check_config(cfg) : run(&cfg);
     config_free(cfg);
     return r;
 }

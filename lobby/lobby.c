@@ -32,57 +32,6 @@ static void room_drain(struct lobby_hnode *n, void *arg)
     room_free(LOBBY_HASH_ENTRY(n, struct room, by_node));
 }
 
-void lobby_config_defaults(struct lobby_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->password_mode = LOBBY_PASSWORD_BYPASS;
-    cfg->invalid_token = LOBBY_INVALID_TOKEN_GUEST;
-    cfg->displayname_required = true;
-}
-
-const char *lobby_config_problem(const struct lobby_config *cfg)
-{
-    size_t i, len;
-
-    if (cfg->lobby_domain == NULL || cfg->lobby_domain[0] == '\0')
-        return "lobby_domain is empty";
-    len = strnlen(cfg->lobby_domain, LOBBY_DOMAIN_MAX);
-    if (len >= LOBBY_DOMAIN_MAX)
-        return "lobby_domain is too long";
-    if (strpbrk(cfg->lobby_domain, "@/") != NULL)
-        return "lobby_domain must be a bare domain";
-    if (cfg->password_mode > LOBBY_PASSWORD_IGNORED)
-        return "password_mode is out of range";
-    if (cfg->invalid_token > LOBBY_INVALID_TOKEN_DENY)
-        return "invalid_token is out of range";
-    if (cfg->before_host > LOBBY_BEFORE_HOST_DENY)
-        return "before_host is out of range";
-    if (cfg->n_admit_rules > LOBBY_MAX_ADMIT_RULES)
-        return "too many admission rules";
-    for (i = 0; i < cfg->n_admit_rules; i++) {
-        struct lobby_admit_rule r;
-        char why[8];
-
-        if (cfg->admit_rules == NULL || !lobby_admit_parse(cfg->admit_rules[i], &r, why, sizeof(why)))
-            return "an admission rule does not parse (lobby_admit_parse says why)";
-    }
-    if (cfg->max_waiting_per_room > LOBBY_MAX_WAITING_PER_ROOM)
-        return "max_waiting_per_room is above what one lobby holds";
-    if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
-        return "too many service identities";
-    if (cfg->n_service_jids > 0 && cfg->service_jids == NULL)
-        return "service identities missing";
-    for (i = 0; i < cfg->n_service_jids; i++) {
-        if (cfg->service_jids[i] == NULL || cfg->service_jids[i][0] == '\0')
-            return "empty service identity";
-        if (strnlen(cfg->service_jids[i], LOBBY_JID_MAX) >= LOBBY_JID_MAX)
-            return "service identity is too long";
-        if (strchr(cfg->service_jids[i], '/') != NULL)
-            return "service identity must be a bare JID or a domain";
-    }
-    return NULL;
-}
-
 void lobby_free(struct lobby *lb)
 {
     size_t i;

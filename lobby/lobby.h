@@ -132,6 +132,18 @@ struct lobby *lobby_new(const struct lobby_config *cfg);
 void lobby_free(struct lobby *lb);
 
 /*
+ * Give 'lb' the configuration 'cfg' (a reload) and keep its state: rooms,
+ * knockers, moderators, admissions and cooldowns stay. The new policy
+ * decides every event from now on; limits measured from a past moment
+ * (max_wait_ms, end_without_host_ms) count from that moment; a rejoin
+ * window or deny cooldown already running ends no later than the new one
+ * would from 'now_ms'. The hash seed stays the first one. The lobby domain
+ * cannot change. Returns 0, or -1 with errno EINVAL (lobby_config_problem()
+ * or another lobby_domain; nothing changed) or ENOMEM (nothing changed).
+ */
+int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t now_ms);
+
+/*
  * Decide a main-room join and update state: an ALLOW records or refreshes
  * the session's admission (see "Admission scope"); a KNOCK marks the
  * room's lobby on, so that its lobby room accepts the knock.

@@ -223,6 +223,61 @@ static void test_secret_file(void **state)
     config_free(cfg);
 }
 
+/* A reload takes policy keys, keeps restart-only keys (saying so) and
+ * refuses a file with errors the way config_load() does. */
+static void test_reload(void **state)
+{
+    char errs[1024], notes[1024];
+    struct config *running, *fresh;
+    FILE *e, *n;
+
+    (void)state;
+    running = load(BASE "lobby_max_wait = 60\nstate_file = /tmp/a.state\n", errs, sizeof(errs));
+    assert_non_null(running);
+    /* one policy key and two restart-only keys change; the secret file goes away */
+    write_file("c.conf",
+               "component_jid = other.meet.test\n"
+               "main_domain = meet.test\n"
+               "muc_domain = conference.meet.test\n"
+               "lobby_max_wait = 120\n"
+               "state_file = /tmp/b.state\n"
+               "admit = staff email-domain example.com\n",
+               0644);
+    e = fmemopen(errs, sizeof(errs), "w");
+    n = fmemopen(notes, sizeof(notes), "w");
+    memset(errs, 0, sizeof(errs));
+    memset(notes, 0, sizeof(notes));
+    fresh = config_reload(running, e, n);
+    fclose(e);
+    fclose(n);
+    assert_non_null(fresh);
+    assert_string_equal(errs, "");
+    assert_int_equal(fresh->max_wait_s, 120);
+    assert_int_equal(fresh->admit_rules.n, 1);
+    assert_string_equal(fresh->component_jid, "lobby.meet.test");
+    assert_string_equal(fresh->state_file, "/tmp/a.state");
+    assert_string_equal(fresh->component_secret_file, "/nonexistent");
+    assert_string_equal(fresh->token.domain, "meet.test");
+    assert_non_null(strstr(notes, "key \"component_jid\" changed; it takes effect when lobbyd restarts"));
+    assert_non_null(strstr(notes, "key \"state_file\" changed"));
+    assert_non_null(strstr(notes, "key \"component_secret_file\" changed"));
+    assert_null(strstr(notes, "lobby_max_wait"));
+    assert_null(fresh->component_secret);
+    config_free(fresh);
+
+    /* a bad file: refused with FILE:LINE, nothing returned */
+    write_file("c.conf", BASE "lobby_max_wait = soon\n", 0644);
+    e = fmemopen(errs, sizeof(errs), "w");
+    memset(errs, 0, sizeof(errs));
+    fresh = config_reload(running, e, NULL);
+    fclose(e);
+    assert_null(fresh);
+    assert_non_null(strstr(errs, "c.conf:5: key \"lobby_max_wait\": \"soon\" is not a whole number"));
+    assert_true(config_needs_restart("metrics_listen"));
+    assert_false(config_needs_restart("admit"));
+    config_free(running);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_values_and_defaults),
         cmocka_unit_test(test_env_override),
         cmocka_unit_test(test_secret_file),
+        cmocka_unit_test(test_reload),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -810,6 +810,63 @@ static void test_max_wait(void **state)
     lobby_free(lb);
 }
 
+/* lobby_reconfigure: everyone stays; a shorter rejoin window or cooldown
+ * ends the running ones no later than it would from now; max_wait counts
+ * from each knock; the lobby domain cannot change. */
+static void test_reconfigure(void **state)
+{
+    struct lobby *lb = new_lobby();          /* rejoin 60 s, cooldown 30 s */
+    struct lobby_config cfg;
+    struct lobby_actions a;
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "Someone" };
+    char got[512];
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    k.nick = "mod1", k.real_jid = OWNER;
+    assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, false, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, CALL1, false, 1000, &a), 0);   /* until 61000 */
+    k.nick = "gggg", k.real_jid = GUEST;
+    assert_int_equal(lobby_on_knock(lb, &k, 2000, &a), 0);
+    k.nick = "cccc", k.real_jid = CALL2;
+    assert_int_equal(lobby_on_knock(lb, &k, 2000, &a), 0);
+    assert_int_equal(lobby_on_deny(lb, LOBBY, "cccc", OWNER, NULL, 3000, &a), 1);  /* until 33000 */
+    lobby_actions_clear(&a);
+
+    lobby_config_defaults(&cfg);
+    cfg.lobby_domain = "lobby.other.test";
+    assert_int_equal(lobby_reconfigure(lb, &cfg, 5000), -1);
+    assert_int_equal(errno, EINVAL);
+    cfg.lobby_domain = "lobby.meet.test";
+    cfg.password_mode = 99;
+    assert_int_equal(lobby_reconfigure(lb, &cfg, 5000), -1);
+    assert_int_equal(errno, EINVAL);
+    cfg.password_mode = LOBBY_PASSWORD_BYPASS;
+    cfg.rejoin_window_ms = 10000;
+    cfg.deny_cooldown_ms = 0;
+    cfg.max_wait_ms = 30000;
+    assert_int_equal(lobby_reconfigure(lb, &cfg, 5000), 0);
+    assert_int_equal(lobby_waiting_count(lb, ROOM), 1);
+    assert_int_equal(lobby_next_deadline(lb), 5000);            /* the cooldown ends now */
+    assert_int_equal(lobby_expire(lb, 5000, &a), 0);
+    assert_int_equal(a.n, 0);
+    assert_int_equal(lobby_next_deadline(lb), 15000);           /* the rejoin window, shortened */
+    assert_int_equal(lobby_expire(lb, 15000, &a), 0);
+    assert_int_equal(lobby_next_deadline(lb), 32000);           /* max wait from the knock */
+    assert_int_equal(lobby_expire(lb, 32000, &a), 0);
+    render(&a, got, sizeof(got));
+    assert_string_equal(got, "destroy:" GUEST " gone:" OWNER);
+    lobby_actions_clear(&a);
+    /* The denied session may knock again at once under the new policy. */
+    assert_int_equal(lobby_on_knock(lb, &k, 33000, &a), 0);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_SELF_PRESENCE);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -823,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_display_name_asked),
         cmocka_unit_test(test_waiting_caps),
         cmocka_unit_test(test_max_wait),
+        cmocka_unit_test(test_reconfigure),
         cmocka_unit_test(test_host_script),
         cmocka_unit_test(test_host_details),
     };
