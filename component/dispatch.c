@@ -422,7 +422,7 @@ static int on_occupant(struct dispatch *d, const struct bridge_event *ev, uint64
     if (strcmp(ev->event, "left") == 0)
         rc = lobby_on_occupant_left(d->lobby, ev->room, ev->jid, ev->removed, now, &d->actions);
     else if (strcmp(ev->event, "joined") == 0)
-        rc = lobby_on_occupant_joined(d->lobby, ev->room, ev->jid,
+        rc = lobby_on_occupant_joined(d->lobby, ev->room, ev->jid, ev->nick,
                                       is_moderating(ev->affiliation), now, &d->actions);
     else
         rc = lobby_on_owner(d->lobby, ev->room, ev->jid, is_moderating(ev->affiliation), now,
@@ -497,6 +497,24 @@ static int handle_on_event(void *arg, const struct bridge_event *ev, const struc
     return 0;
 }
 
+/* Why lobby_send_back() said no, for the log. */
+static const char *send_back_refusal(int e)
+{
+    switch (e) {
+    case EPERM:
+        return "not an owner present in the meeting";
+    case EINVAL:
+        return "the meeting's lobby is off, so the participant could walk straight back in; "
+               "turn the lobby on first";
+    case ENOENT:
+        return "nobody lobbyd knows is in the meeting under that nick";
+    case EACCES:
+        return "the participant is an owner or moderator";
+    default:
+        return strerror(e);
+    }
+}
+
 static int handle_on_muc(void *arg, const struct muc_request *rq, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
@@ -554,6 +572,19 @@ static int handle_on_muc(void *arg, const struct muc_request *rq, const struct l
         if (rc != -1)
             log_info("lobby: room=%s deny=\"%s\" actor=%s found=%s", rq->lobby_room, qnick,
                      rq->real_jid, rc == 1 ? "yes" : "no");
+        break;
+    case MUC_REQ_SEND_BACK:
+        rc = lobby_send_back(d->lobby, rq->lobby_room, rq->nick, rq->real_jid, now, &d->actions);
+        e = errno;
+        if (rc == -1 && e != ENOMEM && e != E2BIG) {
+            log_info("lobby: room=%s refused send-back of \"%s\" by %s: %s", rq->lobby_room,
+                     qnick, rq->real_jid, send_back_refusal(e));
+            errno = e;
+            return -1;
+        }
+        if (rc == 1)
+            log_info("lobby: room=%s send-back=\"%s\" jid=%s actor=%s", rq->lobby_room, qnick,
+                     d->actions.v[0].to, rq->real_jid);
         break;
     }
     if (rc == -1)
@@ -693,6 +724,12 @@ static void count_effects(struct dispatch *d)
                         json_pack("{s:s, s:s?, s:s?, s:s?, s:f}", "room", e->room, "nick",
                                   e->nick, "jid", e->subject_jid, "actor", e->actor,
                                   "waited_s", waited));
+            break;
+        case LOBBY_DO_EJECT:
+            metrics_add(d->metrics, METRICS_SEND_BACKS);
+            audit_write(d->audit, "send-back", json_pack("{s:s, s:s, s:s, s:s?}", "room", e->room,
+                                                         "nick", e->nick, "jid", e->to,
+                                                         "actor", e->actor));
             break;
         case LOBBY_DO_DESTROY:
             if (e->event == NULL)

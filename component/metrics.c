@@ -54,6 +54,8 @@ static const struct {
                                 "Lobby joins refused (lobby full, deny cooldown, lobby off)."},
     [METRICS_ADMITS] = {"lobbyd_admits_total", "Knockers let in by a moderator."},
     [METRICS_DENIES] = {"lobbyd_denies_total", "Knockers turned away by a moderator."},
+    [METRICS_SEND_BACKS] = {"lobbyd_send_backs_total",
+                            "Participants a moderator sent back to the lobby."},
     [METRICS_NOTICES] = {"lobbyd_host_left_notices_total",
                          "Waiting guests told that the last host left."},
     [METRICS_CONNECTS] = {"lobbyd_component_connects_total",

@@ -23,6 +23,7 @@ enum metrics_counter {
     METRICS_ADMITS,                     /* knockers let in by a moderator */
     METRICS_DENIES,                     /* knockers turned away by a moderator */
     METRICS_NOTICES,                    /* waiting guests told the last host left */
+    METRICS_SEND_BACKS,                 /* participants a moderator sent back to the lobby */
     METRICS_CONNECTS,                   /* component (re)connections to Prosody */
     METRICS_STATE_WRITES,               /* state_file written */
     METRICS_N_COUNTERS

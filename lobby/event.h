@@ -212,7 +212,9 @@ enum lobby_effect_kind {
                                           event: the limit that ended the wait, or NULL */
     LOBBY_DO_NOTIFY_MAIN,              /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
     LOBBY_DO_RELAY,                    /* pass the message being handled to 'to', from 'room'/'nick' */
-    LOBBY_DO_NOTICE                    /* a message from lobby room 'room' to knocker 'to': text */
+    LOBBY_DO_NOTICE,                   /* a message from lobby room 'room' to knocker 'to': text */
+    LOBBY_DO_EJECT                     /* remove occupant 'nick' (real JID 'to') from main room
+                                          'room' on behalf of 'actor', reason 'text' */
 };
 
 /*

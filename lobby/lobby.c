@@ -208,7 +208,9 @@ static void join_admission(const struct room *r, const char *real_jid,
     if (a == NULL || a->state == ROOM_ADMISSION_PENDING ||
         (a->state != ROOM_ADMISSION_PRESENT && now_ms >= a->deadline_ms))
         return;
-    if (a->state == ROOM_ADMISSION_LEFT) {
+    if (a->state == ROOM_ADMISSION_SENT_BACK) {
+        f->sent_back = true;
+    } else if (a->state == ROOM_ADMISSION_LEFT) {
         f->admission = POLICY_ADMISSION_REJOIN;
         f->away_ms = now_ms - a->since_ms;
     } else {
@@ -578,10 +580,11 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
 }
 
 int lobby_on_occupant_joined(struct lobby *lb, const char *room,
-                             const char *real_jid, bool owner, uint64_t now_ms,
-                             struct lobby_actions *out)
+                             const char *real_jid, const char *nick, bool owner,
+                             uint64_t now_ms, struct lobby_actions *out)
 {
     struct room *r = lobby_find_or_add(lb, room);
+    struct room_admission *a;
 
     if (r == NULL || real_jid == NULL)
         return r == NULL ? -1 : 0;
@@ -589,8 +592,15 @@ int lobby_on_occupant_joined(struct lobby *lb, const char *room,
         return -1;
     /* A full admission table only costs a later rejoin. */
     if (room_admission_put(r, real_jid, NULL, ROOM_ADMISSION_PRESENT, now_ms,
-                           UINT64_MAX) != 0 &&
-        r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM) {
+                           UINT64_MAX) != 0) {
+        if (r->admissions.count < LOBBY_MAX_ADMITTED_PER_ROOM) {
+            errno = ENOMEM;
+            return -1;
+        }
+        return 0;
+    }
+    a = room_admission_find(r, real_jid);
+    if (room_admission_set_nick(a, nick) != 0) {
         errno = ENOMEM;
         return -1;
     }
@@ -610,6 +620,9 @@ int lobby_on_occupant_left(struct lobby *lb, const char *room,
         return -1;
     a = room_admission_find(r, real_jid);
     if (a == NULL)
+        return 0;
+    /* Sent back to the lobby: the mark stays until a moderator lets it in. */
+    if (a->state == ROOM_ADMISSION_SENT_BACK)
         return 0;
     /* Kicked (or the room went away): the admission is revoked, so a
      * kicked guest knocks again. Otherwise the rejoin window starts. */
@@ -717,6 +730,9 @@ uint64_t lobby_next_deadline(const struct lobby *lb)
     a = TAILQ_FIRST(&lb->timers.left);
     if (a != NULL && a->deadline_ms < t)
         t = a->deadline_ms;
+    a = TAILQ_FIRST(&lb->timers.sent_back);
+    if (a != NULL && a->deadline_ms < t)
+        t = a->deadline_ms;
     c = TAILQ_FIRST(&lb->timers.cooldowns);
     if (c != NULL && c->deadline_ms < t)
         t = c->deadline_ms;
@@ -787,6 +803,9 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
            a->deadline_ms <= now_ms)
         room_admission_remove(a);
     while ((a = TAILQ_FIRST(&lb->timers.left)) != NULL &&
+           a->deadline_ms <= now_ms)
+        room_admission_remove(a);
+    while ((a = TAILQ_FIRST(&lb->timers.sent_back)) != NULL &&
            a->deadline_ms <= now_ms)
         room_admission_remove(a);
     while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&

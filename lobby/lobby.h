@@ -15,17 +15,19 @@
  *   5. before-host          before_host wait/deny, no host has
  *                           been in the room, not a service      KNOCK (NEED_NAME) / DENY
  *   6. no-lobby             room new, or its lobby is off        ALLOW, unchanged
- *   7. bypass-claim         valid token with lobby_bypass        ALLOW member
- *   8. service-identity     real JID matches service_jids        ALLOW member
- *   9. admit                the first admission rule (admit,
+ *   7. sent-back            a moderator sent this session back
+ *                           to the lobby (lobby_send_back)       KNOCK (NEED_NAME without a name)
+ *   8. bypass-claim         valid token with lobby_bypass        ALLOW member
+ *   9. service-identity     real JID matches service_jids        ALLOW member
+ *  10. admit                the first admission rule (admit,
  *                           lobby/admit.h) the join meets        ALLOW member, rule admit:NAME
- *  10. password-required    mode also-required, room has a
+ *  11. password-required    mode also-required, room has a
  *                           password, join lacks the right one   DENY not-authorized
- *  11. admitted-session     this session was admitted            ALLOW member
- *  12. rejoin-window        this session left < rejoin window    ALLOW member
- *  13. password-bypass      mode bypass, right password          ALLOW member
- *  14. displayname-required no display name and it is required   NEED_NAME
- *  15. lobby                everyone else                        KNOCK
+ *  12. admitted-session     this session was admitted            ALLOW member
+ *  13. rejoin-window        this session left < rejoin window    ALLOW member
+ *  14. password-bypass      mode bypass, right password          ALLOW member
+ *  15. displayname-required no display name and it is required   NEED_NAME
+ *  16. lobby                everyone else                        KNOCK
  *
  * "ALLOW member" never lowers an affiliation: an admin or owner keeps
  * theirs (verdict affiliation NONE). A refused token under the guest
@@ -103,6 +105,10 @@
 
 /* How long an approved knocker has to join the main room, in ms. */
 #define LOBBY_ADMIT_JOIN_MS 120000
+
+/* How long a session sent back to the lobby must knock to get in, in ms,
+ * unless a moderator lets it in again first. */
+#define LOBBY_SENT_BACK_MS (12u * 3600u * 1000u)
 
 struct lobby;                          /* opaque */
 
@@ -323,14 +329,33 @@ int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
                    bool present, uint64_t now_ms, struct lobby_actions *out);
 
 /*
- * Prosody confirmed that 'real_jid' joined the main room ('owner': as an
- * owner or admin). Its admission becomes PRESENT: it now lasts while the
+ * Prosody confirmed that 'real_jid' joined the main room as 'nick' (NULL:
+ * not reported) ('owner': as an owner or admin). Its admission becomes PRESENT: it now lasts while the
  * session is in the room and for the rejoin window after. A verdict alone
  * never makes one, since Prosody may still refuse the join. Returns 0 or -1.
  */
 int lobby_on_occupant_joined(struct lobby *lb, const char *room,
-                             const char *real_jid, bool owner, uint64_t now_ms,
-                             struct lobby_actions *out);
+                             const char *real_jid, const char *nick, bool owner,
+                             uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * 'actor' sends the participant present in main room 'room' (or the room
+ * behind lobby room 'room') as 'nick' back
+ * to the lobby. Its admission is revoked and the session is marked sent
+ * back (LOBBY_SENT_BACK_MS): every join of it knocks (rule sent-back),
+ * whatever its token, an admission rule or the password would allow,
+ * until a moderator lets it in again; a rejoin window does not apply.
+ * Effects: an EJECT of 'nick' from the main room (to: its real JID,
+ * actor, text: the reason the client shows). 'actor' must be an owner
+ * present in the main room (lobby_on_owner) and the room's lobby on.
+ * Returns 1, or -1 with errno EPERM (actor is no owner present), EINVAL
+ * (the lobby is off: the participant could walk straight back in),
+ * ENOENT (nobody lobbyd knows is present as 'nick'), EACCES ('nick' is
+ * an owner or admin: moderators cannot send each other away) or ENOMEM;
+ * nothing changed on any error.
+ */
+int lobby_send_back(struct lobby *lb, const char *room, const char *nick,
+                    const char *actor, uint64_t now_ms, struct lobby_actions *out);
 
 /*
  * 'real_jid' left the main room: it stops being a mirrored owner (and a

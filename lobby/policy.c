@@ -182,6 +182,25 @@ static bool rule_no_lobby(const struct policy_facts *f,
     return true;
 }
 
+static bool rule_displayname_required(const struct policy_facts *f,
+                                      struct lobby_verdict *out);
+
+/* Sent back by a moderator: it knocks (asked for a name first, if need
+ * be) whatever its token, a rule or the password would let it do, until a
+ * moderator lets it in again. */
+static bool rule_sent_back(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    if (!f->sent_back)
+        return false;
+    if (rule_displayname_required(f, out))
+        return true;
+    (void)rule_lobby(f, out);
+    if (out->action == LOBBY_KNOCK)
+        verdict_text(out, "a moderator sent this session back to the lobby; knock at %s",
+                     out->lobby_jid);
+    return true;
+}
+
 static bool rule_bypass_claim(const struct policy_facts *f,
                               struct lobby_verdict *out)
 {
@@ -322,6 +341,7 @@ static const struct policy_rule policy_rules[] = {
     { "existing-affiliation", rule_existing_affiliation, true },
     { "before-host", rule_before_host, false },
     { "no-lobby", rule_no_lobby, false },
+    { "sent-back", rule_sent_back, false },
     { "bypass-claim", rule_bypass_claim, true },
     { "service-identity", rule_service_identity, true },
     { "admit", rule_admit, true },

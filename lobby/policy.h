@@ -26,6 +26,7 @@ struct policy_facts {
     const struct lobby_join *join;
     enum policy_admission admission;
     uint64_t away_ms;                  /* REJOIN: time since the session left */
+    bool sent_back;                    /* a moderator sent this session back to the lobby */
     bool settled;                      /* the room had its first owner-token join */
     bool hosted;                       /* an owner (not a service) has been in the room */
     size_t waiting;                    /* knockers in the room's lobby */

@@ -42,6 +42,7 @@ void room_timers_init(struct room_timers *t)
 {
     TAILQ_INIT(&t->approved);
     TAILQ_INIT(&t->left);
+    TAILQ_INIT(&t->sent_back);
     TAILQ_INIT(&t->cooldowns);
     TAILQ_INIT(&t->waiters);
     TAILQ_INIT(&t->hostless);
@@ -127,6 +128,7 @@ int room_timers_sort(struct room_timers *t)
     size_t n = 0, i;
 
     if (sort_admissions(&t->approved) != 0 || sort_admissions(&t->left) != 0 ||
+        sort_admissions(&t->sent_back) != 0 ||
         sort_waiters(&t->waiters) != 0)
         return -1;
     TAILQ_FOREACH(c, &t->cooldowns, timer)
@@ -224,8 +226,11 @@ static void admission_drain(struct lobby_hnode *n, void *arg)
         TAILQ_REMOVE(&t->approved, a, timer);
     else if (a->state == ROOM_ADMISSION_LEFT)
         TAILQ_REMOVE(&t->left, a, timer);
+    else if (a->state == ROOM_ADMISSION_SENT_BACK)
+        TAILQ_REMOVE(&t->sent_back, a, timer);
     free(a->real_jid);
     free(a->session);
+    free(a->nick);
     free(a);
 }
 
@@ -530,6 +535,8 @@ static struct room_admission_list *admission_list(struct room_timers *t,
         return &t->approved;
     if (s == ROOM_ADMISSION_LEFT)
         return &t->left;
+    if (s == ROOM_ADMISSION_SENT_BACK)
+        return &t->sent_back;
     return NULL;
 }
 
@@ -658,4 +665,40 @@ void room_cooldown_remove(struct room_cooldown *c)
 
     lobby_hash_remove(&r->cooldowns, &c->by_jid);
     cooldown_drain(&c->by_jid, r->timers);
+}
+
+int room_admission_set_nick(struct room_admission *a, const char *nick)
+{
+    if (nick == NULL) {
+        free(a->nick);
+        a->nick = NULL;
+        return 0;
+    }
+    if (a->nick != NULL && strcmp(a->nick, nick) == 0)
+        return 0;
+    return room_set_string(&a->nick, nick);
+}
+
+struct nick_walk {
+    const char *nick;
+    struct room_admission *found;
+};
+
+static int match_nick(const struct lobby_hnode *n, void *arg)
+{
+    struct nick_walk *nw = arg;
+    struct room_admission *a = LOBBY_HASH_ENTRY(n, struct room_admission, by_jid);
+
+    if (a->state != ROOM_ADMISSION_PRESENT || a->nick == NULL || strcmp(a->nick, nw->nick) != 0)
+        return 0;
+    nw->found = a;
+    return 1;
+}
+
+struct room_admission *room_admission_by_nick(const struct room *r, const char *nick)
+{
+    struct nick_walk nw = { .nick = nick, .found = NULL };
+
+    (void)lobby_hash_each(&r->admissions, match_nick, &nw);
+    return nw.found;
 }

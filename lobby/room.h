@@ -53,8 +53,10 @@ enum room_admission_state {
     ROOM_ADMISSION_APPROVED,           /* admitted, main-room join still to come */
     ROOM_ADMISSION_PRESENT,            /* in the main room; no deadline */
     ROOM_ADMISSION_LEFT,               /* left; rejoin window running */
-    ROOM_ADMISSION_PENDING             /* let in by a verdict, join not yet confirmed by
+    ROOM_ADMISSION_PENDING,            /* let in by a verdict, join not yet confirmed by
                                           Prosody: not an admission until it is */
+    ROOM_ADMISSION_SENT_BACK           /* a moderator sent it back to the lobby: the
+                                          opposite of an admission, it must knock */
 };
 
 struct room;
@@ -65,6 +67,7 @@ struct room_admission {
     struct room *room;
     char *real_jid;
     char *session;                     /* for the record only */
+    char *nick;                        /* in the main room, as Prosody reported; or NULL */
     enum room_admission_state state;
     uint64_t since_ms;                 /* when the state was entered */
     uint64_t deadline_ms;              /* APPROVED, LEFT: when it ends */
@@ -93,6 +96,7 @@ TAILQ_HEAD(room_list, room);
 struct room_timers {
     struct room_admission_list approved;
     struct room_admission_list left;
+    struct room_admission_list sent_back;
     struct room_cooldown_list cooldowns;
     struct room_waiter_list waiters;   /* unapproved knockers of all rooms, by knock time */
     size_t waiting;                    /* knockers in all rooms (max_waiting_total) */
@@ -233,6 +237,14 @@ int room_admission_put(struct room *r, const char *jid, const char *session,
 
 /* Take 'a' off its room and timer list and free it. Cannot fail. */
 void room_admission_remove(struct room_admission *a);
+
+/* Record the main-room nick of 'a' (NULL: none). Returns 0, or -1 on
+ * allocation failure with the old one kept. */
+int room_admission_set_nick(struct room_admission *a, const char *nick);
+
+/* The admission of the session present in the main room as 'nick', or
+ * NULL. A walk over the room's admissions: for moderator actions only. */
+struct room_admission *room_admission_by_nick(const struct room *r, const char *nick);
 
 /* The deny cooldown of full real JID 'jid', or NULL. */
 struct room_cooldown *room_cooldown_find(const struct room *r,

@@ -13,7 +13,8 @@
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *   moderator <nick> <real JID>
  *   owner <real JID>
- *   admission <real JID> <session> approved|present|left <since, wall ms> <ends, wall ms|->
+ *   admission <real JID> <session> approved|present|left|sent-back <since, wall ms>
+ *             <ends, wall ms|-> [<main-room nick|->]
  *   cooldown <real JID> <denied, wall ms> <ends, wall ms>
  *   end
  *
@@ -28,7 +29,8 @@
  * no owner token gets a say over a room that was already running, and its
  * guests are not sent to wait for a host. Without its "hostless since"
  * field, a room's clock of end_without_host_after is not running; a
- * knocker's next knock or a host's leaving starts it.
+ * knocker's next knock or a host's leaving starts it. An admission line
+ * without its nick (written before lobbyd had send-back) has none.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -144,6 +146,7 @@ static const char *const admission_states[] = {
     [ROOM_ADMISSION_PRESENT] = "present",
     [ROOM_ADMISSION_LEFT] = "left",
     [ROOM_ADMISSION_PENDING] = NULL,
+    [ROOM_ADMISSION_SENT_BACK] = "sent-back",
 };
 
 static int save_admission(const struct lobby_hnode *n, void *arg)
@@ -162,6 +165,7 @@ static int save_admission(const struct lobby_hnode *n, void *arg)
         put_field(sw->o, NULL);
     else
         put_int(sw->o, wall_of(sw->clock, a->deadline_ms));
+    put_field(sw->o, a->nick);
     put_end(sw->o);
     return 0;
 }
@@ -419,10 +423,11 @@ static bool restore_admission(struct restore *rs, struct line *l)
     int64_t since, ends = 0;
     uint64_t deadline = UINT64_MAX;
 
-    if (l->n != 6 || l->field[1] == NULL || l->field[3] == NULL ||
+    if ((l->n != 6 && l->n != 7) || l->field[1] == NULL || l->field[3] == NULL ||
         !to_time(l->field[4], rs->clock.wall_ms, &since))
         return (rs->problem = "an admission needs JID, session, state, since, end"), false;
-    if (!fits(l->field[1], LOBBY_JID_MAX) || !fits(l->field[2], LOBBY_SESSION_MAX))
+    if (!fits(l->field[1], LOBBY_JID_MAX) || !fits(l->field[2], LOBBY_SESSION_MAX) ||
+        (l->n == 7 && !fits(l->field[6], LOBBY_NICK_MAX)))
         return (rs->problem = "an admission's field is too long"), false;
     if (strcmp(l->field[3], "present") == 0)
         state = ROOM_ADMISSION_PRESENT;
@@ -430,8 +435,11 @@ static bool restore_admission(struct restore *rs, struct line *l)
         state = ROOM_ADMISSION_APPROVED;
     else if (strcmp(l->field[3], "left") == 0)
         state = ROOM_ADMISSION_LEFT;
+    else if (strcmp(l->field[3], "sent-back") == 0)
+        state = ROOM_ADMISSION_SENT_BACK;
     else
-        return (rs->problem = "an admission's state is not approved, present or left"), false;
+        return (rs->problem = "an admission's state is not approved, present, left or sent-back"),
+               false;
     if (state != ROOM_ADMISSION_PRESENT) {
         if (!to_time(l->field[5], rs->clock.wall_ms, &ends))
             return (rs->problem = "an admission that ends needs its end"), false;
@@ -441,6 +449,8 @@ static bool restore_admission(struct restore *rs, struct line *l)
             return true;
         deadline = deadline_of(&rs->clock, ends, state == ROOM_ADMISSION_LEFT
                                                      ? rs->lb->cfg.rejoin_window_ms
+                                                 : state == ROOM_ADMISSION_SENT_BACK
+                                                     ? LOBBY_SENT_BACK_MS
                                                      : LOBBY_ADMIT_JOIN_MS);
     } else if (l->field[5] != NULL) {
         return (rs->problem = "a present admission has no end"), false;
@@ -450,7 +460,9 @@ static bool restore_admission(struct restore *rs, struct line *l)
     if (rs->room->admissions.count >= LOBBY_MAX_ADMITTED_PER_ROOM)
         return (rs->problem = "more admissions than a room holds"), false;
     if (room_admission_put(rs->room, l->field[1], l->field[2], state,
-                           past_of(&rs->clock, since), deadline) != 0)
+                           past_of(&rs->clock, since), deadline) != 0 ||
+        (l->n == 7 && room_admission_set_nick(room_admission_find(rs->room, l->field[1]),
+                                              l->field[6]) != 0))
         return (rs->problem = "out of memory"), false;
     return true;
 }

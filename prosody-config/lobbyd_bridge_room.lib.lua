@@ -216,8 +216,8 @@ local function admin_item(room, actor, item)
 	if item.attr.affiliation and item_jid and not item.attr.role then
 		return room:set_affiliation(actor, jid.bare(item_jid), item.attr.affiliation, reason);
 	elseif item.attr.role and not item.attr.affiliation then
-		local nick = item.attr.nick and jid.resourceprep(item.attr.nick);
-		local occupant_jid = nick and (room.jid.."/"..nick) or (item_jid and room:get_occupant_jid(item_jid));
+		local occupant_jid = item.attr.nick and jid.prep(room.jid.."/"..item.attr.nick)
+			or (item_jid and room:get_occupant_jid(item_jid));
 		if not occupant_jid then
 			return nil, "modify", "bad-request";
 		end
@@ -342,6 +342,34 @@ module:hook("iq-set/host/"..xmlns_bridge..":notify", function (event)
 	else
 		module:log("debug", "No occupant %s in %s: notification not shown", tostring(notify.attr.actor),
 			tostring(notify.attr.room));
+	end
+	origin.send(st.reply(stanza));
+	return true;
+end);
+
+-- §3.3 send back to the lobby: lobbyd has revoked the session's admission and asks for the
+-- occupant to leave the main room, as a kick does (status 307, the reason text, the moderator as
+-- actor). Only lobbyd's component may ask; the occupant must still be that session.
+module:hook("iq-set/host/"..xmlns_bridge..":eject", function (event)
+	local origin, stanza = event.origin, event.stanza;
+	if stanza.attr.from ~= options() then
+		origin.send(st.error_reply(stanza, "auth", "forbidden"));
+		return true;
+	end
+	local eject = stanza.tags[1];
+	local room = eject.attr.room and muc.get_room_from_jid(eject.attr.room);
+	local occupant_jid = room and eject.attr.nick and jid.prep(room.jid.."/"..eject.attr.nick);
+	if not occupant_jid or not eject.attr.jid or room:get_occupant_jid(eject.attr.jid) ~= occupant_jid then
+		origin.send(st.error_reply(stanza, "cancel", "item-not-found", "no such occupant in that room"));
+		return true;
+	end
+	local ok, err_type, condition = room:set_role(eject.attr.actor or true, occupant_jid, "none",
+		eject:get_text());
+	if not ok then
+		module:log("warn", "Could not send %s back to the lobby of %s: %s", occupant_jid, room.jid,
+			tostring(condition));
+		origin.send(st.error_reply(stanza, err_type or "cancel", condition or "not-allowed"));
+		return true;
 	end
 	origin.send(st.reply(stanza));
 	return true;

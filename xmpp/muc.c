@@ -152,6 +152,37 @@ int muc_parse_admin(xmpp_stanza_t *iq, struct muc_request *out, char *why)
     return 1;
 }
 
+int muc_parse_moderation(xmpp_stanza_t *iq, struct muc_request *out, char *why)
+{
+    xmpp_stanza_t *req = stanza_child(iq, "send-back", MUC_NS_MODERATION);
+    const char *from = xmpp_stanza_get_from(iq);
+    const char *to = xmpp_stanza_get_to(iq);
+    const char *nick = req != NULL ? xmpp_stanza_get_attribute(req, "nick") : NULL;
+
+    memset(out, 0, sizeof(*out));
+    why[0] = '\0';
+    if (req == NULL) {
+        snprintf(why, MUC_WHY_MAX, "the only moderation request is <send-back/>");
+        return -1;
+    }
+    if (nick == NULL || nick[0] == '\0') {
+        snprintf(why, MUC_WHY_MAX, "<send-back/> needs the nick of the participant");
+        return -1;
+    }
+    if (from == NULL || strchr(from, '/') == NULL || to == NULL || strchr(to, '/') != NULL ||
+        strchr(to, '@') == NULL) {
+        snprintf(why, MUC_WHY_MAX, "a send-back must come from a client and go to the bare lobby "
+                                   "room JID");
+        return -1;
+    }
+    out->kind = MUC_REQ_SEND_BACK;
+    if (copy_bounded(from, out->real_jid, sizeof(out->real_jid), "sender JID", why) == -1 ||
+        copy_bounded(to, out->lobby_room, sizeof(out->lobby_room), "room JID", why) == -1 ||
+        copy_bounded(nick, out->nick, sizeof(out->nick), "nick", why) == -1)
+        return -1;
+    return 1;
+}
+
 int muc_parse_message(xmpp_stanza_t *msg, struct muc_request *out, char *why)
 {
     const char *type = xmpp_stanza_get_type(msg);
@@ -419,6 +450,26 @@ static xmpp_stanza_t *render_notify(xmpp_ctx_t *ctx, const struct lobby_effect *
     return iq;
 }
 
+/* EJECT: ask the bridge to remove an occupant from the main room. */
+static xmpp_stanza_t *render_eject(xmpp_ctx_t *ctx, const struct lobby_effect *e,
+                                   const char *self, const char *bridge_to, const char *id)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id);
+    xmpp_stanza_t *n;
+
+    if (iq == NULL)
+        fatalx("out of memory building an eject request");
+    xmpp_stanza_set_from(iq, self);
+    xmpp_stanza_set_to(iq, bridge_to);
+    n = stanza_add(iq, "eject", BRIDGE_NS, e->text);
+    xmpp_stanza_set_attribute(n, "room", e->room);
+    xmpp_stanza_set_attribute(n, "nick", e->nick);
+    xmpp_stanza_set_attribute(n, "jid", e->to);
+    if (e->actor != NULL)
+        xmpp_stanza_set_attribute(n, "actor", e->actor);
+    return iq;
+}
+
 xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, const char *self,
                                  const char *bridge_to, const char *id)
 {
@@ -437,6 +488,8 @@ xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, 
         return render_notify(ctx, e, self, bridge_to, id);
     case LOBBY_DO_NOTICE:
         return render_notice(ctx, e);
+    case LOBBY_DO_EJECT:
+        return render_eject(ctx, e, self, bridge_to, id);
     case LOBBY_DO_RELAY:
         break;
     }

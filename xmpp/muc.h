@@ -22,14 +22,20 @@ enum muc_request_kind {
     MUC_REQ_LEAVE,              /* unavailable presence */
     MUC_REQ_KICK,               /* muc#admin item role='none' by nick: the deny */
     MUC_REQ_MESSAGE,            /* lobby chat: to the room (nick "") or to one occupant */
+    MUC_REQ_SEND_BACK,          /* <send-back xmlns=MUC_NS_MODERATION nick=…/>: a moderator
+                                   sends main-room occupant 'nick' back to the lobby */
 };
+
+/* lobbyd's own moderation requests to a lobby room (docs/bridge-protocol.md §5). */
+#define MUC_NS_MODERATION "urn:lobbyd:moderation:0"
 
 /* One client request to a lobby room. Strings point into 'buf' fields and
  * live as long as the struct. */
 struct muc_request {
     enum muc_request_kind kind;
     char lobby_room[LOBBY_JID_MAX];     /* bare lobby-room JID */
-    char nick[LOBBY_NICK_MAX];          /* the sender's nick (JOIN/UPDATE/LEAVE) or the target (KICK) */
+    char nick[LOBBY_NICK_MAX];          /* the sender's nick (JOIN/UPDATE/LEAVE) or the target
+                                           (KICK; SEND_BACK: its nick in the main room) */
     char real_jid[LOBBY_JID_MAX];       /* full real JID of the sender */
     char display_name[LOBBY_NAME_MAX];  /* "" when none */
     char email[LOBBY_EMAIL_MAX];        /* "" when none */
@@ -51,6 +57,14 @@ int muc_parse_presence(xmpp_stanza_t *presence, struct muc_request *out, char *w
  * reason in 'why'.
  */
 int muc_parse_admin(xmpp_stanza_t *iq, struct muc_request *out, char *why);
+
+/*
+ * Parse an IQ set with <send-back xmlns=MUC_NS_MODERATION nick='N'/>
+ * addressed to a bare lobby room: the sender asks that the main room's
+ * occupant N go back to the lobby. Returns 1 with 'out' filled, or -1 with
+ * a reason in 'why'.
+ */
+int muc_parse_moderation(xmpp_stanza_t *iq, struct muc_request *out, char *why);
 
 /*
  * Parse a message addressed to a lobby room (groupchat) or to one of its

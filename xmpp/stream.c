@@ -53,6 +53,7 @@ struct stream {
 };
 
 #define PRESENT_ID "lobbyd-p-"  /* ids of <present/> checks */
+#define EFFECT_ID "lobbyd-n-"   /* ids of requests lobbyd sends the bridge as effects */
 
 static uint64_t now_ms(void)
 {
@@ -245,7 +246,7 @@ static void send_effects(struct stream *s, const struct lobby_actions *a, xmpp_s
                 send_release(s, muc_relay(msg, &a->v[i]));
             continue;
         }
-        snprintf(id, sizeof(id), "lobbyd-n-%llu", (unsigned long long)++s->next_id);
+        snprintf(id, sizeof(id), EFFECT_ID "%llu", (unsigned long long)++s->next_id);
         send_release(s, muc_render_effect(s->ctx, &a->v[i], s->p.jid, s->p.bridge_from, id));
     }
 }
@@ -273,7 +274,29 @@ static void finish(struct stream *s, xmpp_stanza_t *req, int rc, int err,
     if (strcmp(xmpp_stanza_get_name(req), "iq") == 0)
         send_release(s, stanza_error_reply(req, NULL, "auth", "forbidden",
                                            err == EPERM ? "only an owner of the room may do this"
-                                                          : "lobbyd could not complete this"));
+                                                        : "lobbyd could not complete this"));
+}
+
+/* Why a moderation request was refused, as the moderator's client gets it. */
+static xmpp_stanza_t *moderation_refusal(xmpp_stanza_t *iq, int err)
+{
+    switch (err) {
+    case ENOENT:
+        return stanza_error_reply(iq, NULL, "cancel", "item-not-found",
+                                  "nobody in the meeting has that nick");
+    case EINVAL:
+        return stanza_error_reply(iq, NULL, "cancel", "not-allowed",
+                                  "the lobby of this meeting is off");
+    case EACCES:
+        return stanza_error_reply(iq, NULL, "cancel", "not-allowed",
+                                  "an owner or moderator cannot be sent to the lobby");
+    case EPERM:
+        return stanza_error_reply(iq, NULL, "auth", "forbidden",
+                                  "only an owner of the room may do this");
+    default:
+        return stanza_error_reply(iq, NULL, "wait", "internal-server-error",
+                                  "lobbyd could not complete this");
+    }
 }
 
 static void handle_event(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *el)
@@ -323,6 +346,28 @@ static void refuse_malformed(struct stream *s, xmpp_stanza_t *st, const char *wh
     if (type != NULL && strcmp(type, "error") == 0)
         return;
     send_release(s, stanza_error_reply(st, NULL, "modify", "bad-request", why));
+}
+
+/* <send-back/> and other lobbyd moderation requests to a lobby room. */
+static void handle_moderation(struct stream *s, xmpp_stanza_t *iq)
+{
+    const struct lobby_actions *effects = NULL;
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    int rc, err;
+
+    if (muc_parse_moderation(iq, &rq, why) == -1) {
+        refuse_malformed(s, iq, why);
+        return;
+    }
+    errno = 0;
+    rc = s->h.on_muc(s->h.arg, &rq, &effects);
+    err = errno;
+    if (rc != 0) {
+        finish(s, iq, 0, 0, effects, moderation_refusal(iq, err));
+        return;
+    }
+    finish(s, iq, rc, err, effects, bridge_empty_reply(iq, xmpp_stanza_get_to(iq)));
 }
 
 static void handle_muc_admin(struct stream *s, xmpp_stanza_t *iq)
@@ -473,6 +518,13 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
         handle_present_answer(s, iq, type);
         return 1;
     }
+    if (type != NULL && strcmp(type, "error") == 0 && id != NULL &&
+        strncmp(id, EFFECT_ID, strlen(EFFECT_ID)) == 0) {
+        log_warnx("bridge: refused request %s (%s); item-not-found: the occupant had gone, "
+                  "service-unavailable: prosody-config is older than lobbyd", id,
+                  stanza_error_condition(iq));
+        return 1;
+    }
     if (type == NULL || strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
         return 1;
     child = stanza_child(iq, "join", BRIDGE_NS);
@@ -488,6 +540,10 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
     child = stanza_child(iq, "query", "http://jabber.org/protocol/disco#info");
     if (child != NULL && strcmp(type, "get") == 0) {
         handle_disco(s, iq, child);
+        return 1;
+    }
+    if (strcmp(type, "set") == 0 && stanza_child(iq, NULL, MUC_NS_MODERATION) != NULL) {
+        handle_moderation(s, iq);
         return 1;
     }
     if (strcmp(type, "set") == 0 && stanza_child(iq, "query", "http://jabber.org/protocol/muc#admin")) {

@@ -50,6 +50,7 @@ struct policy_case {
     bool token_bypass;
     enum policy_admission admission;
     uint64_t away_ms;
+    bool sent_back;
     /* expected */
     enum lobby_action action;
     enum lobby_affiliation grant;
@@ -287,6 +288,22 @@ static const struct policy_case cases[] = {
       .admission = POLICY_ADMISSION_SESSION, .pw = LOBBY_PW_WRONG,
       .action = LOBBY_ALLOW, .grant = LOBBY_AFF_MEMBER,
       .rule = "admitted-session", .supply = true },
+    /* sent back to the lobby by a moderator: knocks whatever else would let it in */
+    { .name = "sent back: knocks", .sent_back = true, .action = LOBBY_KNOCK, .rule = "sent-back",
+      .text_has = "a moderator sent this session back to the lobby" },
+    { .name = "sent back beats a bypass token", .sent_back = true, .token = LOBBY_TOKEN_VALID,
+      .token_bypass = true, .action = LOBBY_KNOCK, .rule = "sent-back" },
+    { .name = "sent back beats the right password", .sent_back = true, .pw = LOBBY_PW_OK,
+      .action = LOBBY_KNOCK, .rule = "sent-back" },
+    { .name = "sent back beats a member affiliation", .sent_back = true,
+      .aff = LOBBY_AFF_MEMBER, .action = LOBBY_KNOCK, .rule = "sent-back" },
+    { .name = "sent back without a name: asked for one", .sent_back = true, .no_name = true,
+      .action = LOBBY_NEED_NAME, .rule = "sent-back" },
+    { .name = "sent back, lobby since turned off: walks in", .sent_back = true,
+      .lobby_off = true, .action = LOBBY_ALLOW, .rule = "no-lobby" },
+    { .name = "sent back, owner token: walks in", .sent_back = true, .token = LOBBY_TOKEN_VALID,
+      .token_owner = true, .action = LOBBY_ALLOW, .grant = LOBBY_AFF_OWNER, .rule = "owner-claim" },
+
     { .name = "rejoin within the window", .admission = POLICY_ADMISSION_REJOIN,
       .rejoin_window_ms = 60000, .away_ms = 12000, .action = LOBBY_ALLOW,
       .grant = LOBBY_AFF_MEMBER, .rule = "rejoin-window",
@@ -416,7 +433,8 @@ static void test_policy_table(void **state)
         case_join(c, &join);
         f = (struct policy_facts){ .cfg = &cfg, .join = &join,
                                    .admission = c->admission,
-                                   .away_ms = c->away_ms };
+                                   .away_ms = c->away_ms,
+                                   .sent_back = c->sent_back };
         policy_decide(&f, &v);
         if (case_matches(c, &v))
             continue;

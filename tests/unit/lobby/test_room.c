@@ -188,7 +188,7 @@ static int run_step(struct lobby *lb, const struct step *s,
     case OP_OWNER: rc = lobby_on_owner(lb, ROOM, s->jid, true, s->now_ms, a); break;
     case OP_OWNER_GONE: rc = lobby_on_owner(lb, ROOM, s->jid, false, s->now_ms, a); break;
     case OP_MAIN_JOINED:
-        rc = lobby_on_occupant_joined(lb, ROOM, s->jid, false, s->now_ms, a);
+        rc = lobby_on_occupant_joined(lb, ROOM, s->jid, NULL, false, s->now_ms, a);
         break;
     case OP_MAIN_KICKED:
         rc = lobby_on_occupant_left(lb, ROOM, s->jid, true, s->now_ms, a);
@@ -312,7 +312,7 @@ static void test_host_details(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 0, &a), 0);
     assert_int_equal(lobby_on_knock(lb, &k, 10, &a), 0);
     lobby_actions_clear(&a);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
@@ -340,7 +340,7 @@ static void test_host_details(void **state)
     /* Without the limit the waiting are told they may keep waiting, and nothing ends. */
     lb = host_lobby(0);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 0, &a), 0);
     assert_int_equal(lobby_on_knock(lb, &k, 10, &a), 0);
     lobby_actions_clear(&a);
     assert_int_equal(lobby_on_occupant_left(lb, ROOM, OWNER, false, 1000, &a), 0);
@@ -412,7 +412,7 @@ static void test_deadlines(void **state)
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
     assert_int_equal(lobby_on_join(lb, &j, 100, &v), 0);  /* lobby off */
     assert_int_equal(lobby_next_deadline(lb), 100 + LOBBY_ADMIT_JOIN_MS); /* pending */
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, GUEST, false, 100, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, GUEST, NULL, false, 100, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX); /* present */
     assert_int_equal(lobby_on_occupant_left(lb, ROOM, GUEST, false, 1000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), 61000);
@@ -583,7 +583,7 @@ static void test_each_session(void **state)
     assert_int_equal(lobby_each_session(lb, collect, &seen), 0);
     assert_string_equal(seen.text, "");
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 0, &a), 0);
     k.nick = "mod1", k.real_jid = OWNER;
     assert_int_equal(lobby_on_knock(lb, &k, 1, &a), 0);
     k.nick = "aaaa", k.real_jid = GUEST;
@@ -592,8 +592,8 @@ static void test_each_session(void **state)
     assert_int_equal(lobby_on_knock(lb, &k, 3, &a), 0);
     assert_int_equal(lobby_on_admit(lb, ROOM, CALL1, OWNER, 4, &a), 1);
     assert_int_equal(lobby_on_leave(lb, LOBBY, CALL1, &a), 1);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL2, false, 5, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "left@meet.test/x", false, 5, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL2, NULL, false, 5, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "left@meet.test/x", NULL, false, 5, &a), 0);
     assert_int_equal(lobby_on_occupant_left(lb, ROOM, "left@meet.test/x", false, 6, &a), 0);
     lobby_actions_clear(&a);
 
@@ -672,7 +672,7 @@ static void test_display_name_asked(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, false, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, NULL, false, 0, &a), 0);
     lobby_actions_clear(&a);
     for (i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
         const struct name_case *c = &name_cases[i];
@@ -778,7 +778,7 @@ static void test_max_wait(void **state)
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
     assert_int_equal(lobby_on_enable(lb, "other@conference.meet.test", OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 0, &a), 0);
     k.nick = "mod1", k.real_jid = OWNER;
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
     k.nick = "aaaa", k.real_jid = GUEST;
@@ -824,10 +824,10 @@ static void test_reconfigure(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 0, &a), 0);
     k.nick = "mod1", k.real_jid = OWNER;
     assert_int_equal(lobby_on_knock(lb, &k, 0, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, false, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, CALL1, NULL, false, 0, &a), 0);
     assert_int_equal(lobby_on_occupant_left(lb, ROOM, CALL1, false, 1000, &a), 0);   /* until 61000 */
     k.nick = "gggg", k.real_jid = GUEST;
     assert_int_equal(lobby_on_knock(lb, &k, 2000, &a), 0);
@@ -867,6 +867,64 @@ static void test_reconfigure(void **state)
     lobby_free(lb);
 }
 
+/* lobby_send_back: the participant is ejected, its every join knocks
+ * (even with a bypass token) until a moderator lets it in again; who may
+ * ask and about whom. */
+static void test_send_back(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct lobby_verdict v;
+    struct lobby_join j = { .room = ROOM, .real_jid = GUEST, .display_name = "G",
+                            .room_exists = true, .members_only = true,
+                            .token = LOBBY_TOKEN_VALID, .token_bypass = true };
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "G",
+                             .nick = "gggg", .real_jid = GUEST };
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, "owner", true, 0, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, GUEST, "guest", false, 0, &a), 0);
+    /* The lobby is off: the guest could walk straight back in. */
+    assert_int_equal(lobby_send_back(lb, ROOM, "guest", OWNER, 10, &a), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 10, &a), 0);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_send_back(lb, ROOM, "guest", GUEST, 20, &a), -1);
+    assert_int_equal(errno, EPERM);
+    assert_int_equal(lobby_send_back(lb, ROOM, "nobody", OWNER, 20, &a), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(lobby_send_back(lb, ROOM, "owner", OWNER, 20, &a), -1);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(a.n, 0);
+    /* By the lobby room's JID, as a moderator's client sends it. */
+    assert_int_equal(lobby_send_back(lb, LOBBY, "guest", OWNER, 20, &a), 1);
+    assert_int_equal(a.n, 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_EJECT);
+    assert_string_equal(a.v[0].room, ROOM);
+    assert_string_equal(a.v[0].nick, "guest");
+    assert_string_equal(a.v[0].to, GUEST);
+    assert_string_equal(a.v[0].actor, OWNER);
+    assert_string_equal(a.v[0].text, "A moderator sent you back to the lobby.");
+    lobby_actions_clear(&a);
+    /* The kick comes back from Prosody; the mark stays. */
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, GUEST, true, 30, &a), 0);
+    assert_int_equal(lobby_send_back(lb, ROOM, "guest", OWNER, 35, &a), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(lobby_on_join(lb, &j, 40, &v), 0);
+    assert_int_equal(v.action, LOBBY_KNOCK);
+    assert_string_equal(v.rule, "sent-back");
+    assert_int_equal(lobby_next_deadline(lb), 20 + LOBBY_SENT_BACK_MS);
+    /* Knock, and a moderator lets it in again: the next join walks in. */
+    assert_int_equal(lobby_on_knock(lb, &k, 50, &a), 0);
+    assert_int_equal(lobby_on_admit(lb, ROOM, GUEST, OWNER, 60, &a), 1);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_join(lb, &j, 70, &v), 0);
+    assert_int_equal(v.action, LOBBY_ALLOW);
+    assert_string_equal(v.rule, "bypass-claim");
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -881,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_waiting_caps),
         cmocka_unit_test(test_max_wait),
         cmocka_unit_test(test_reconfigure),
+        cmocka_unit_test(test_send_back),
         cmocka_unit_test(test_host_script),
         cmocka_unit_test(test_host_details),
     };

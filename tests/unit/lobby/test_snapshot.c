@@ -65,7 +65,7 @@ static char *saved_state(size_t *len)
 
     lobby_actions_init(&a);
     assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 1000, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 1000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 1000, &a), 0);
     knock(lb, "mod", OWNER, "Owner", 1000);
     knock(lb, "aaaa", GUEST, "Guest One", 2000);
     knock(lb, "-", ODD, "100% \"odd\"\n-name", 3000);
@@ -74,9 +74,13 @@ static char *saved_state(size_t *len)
     knock(lb, "dddd", "denied@meet.test/x", "Denied", 6000);
     assert_int_equal(lobby_on_deny(lb, LOBBY, "dddd", OWNER, NULL, 90000, &a), 1);
     /* Present, and left 10 s before the save. */
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "in@meet.test/r", false, 7000, &a), 0);
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM2, "out@meet.test/r", false, 7000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "in@meet.test/r", NULL, false, 7000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM2, "out@meet.test/r", NULL, false, 7000, &a), 0);
     assert_int_equal(lobby_on_occupant_left(lb, ROOM2, "out@meet.test/r", false, 90000, &a), 0);
+    /* Sent back to the lobby, and kicked out of the room by it. */
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "back@meet.test/r", "Back Nick", false, 7000, &a), 0);
+    assert_int_equal(lobby_send_back(lb, ROOM, "Back Nick", OWNER, 95000, &a), 1);
+    assert_int_equal(lobby_on_occupant_left(lb, ROOM, "back@meet.test/r", true, 95000, &a), 0);
     lobby_actions_clear(&a);
     assert_int_equal(lobby_save(lb, 100000, WALL, &text, len), 0);
     assert_int_equal(strlen(text), *len);
@@ -122,6 +126,8 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(text, "waiter %2D g2@meet.test/with%20space sess "
                                  "100%25%20\"odd\"%0A-name e@x.test"));
     assert_non_null(strstr(text, "waiter cccc call@sip.meet.test/1 sess - e@x.test"));
+    assert_non_null(strstr(text, "admission back@meet.test/r - sent-back "));
+    assert_non_null(strstr(text, " Back%20Nick\n"));
     /* Restored 10 s later by a lobbyd whose monotonic clock reads 5000 s
      * (times before its start would read as its start). */
     assert_int_equal(lobby_restore(lb, text, len, 5000000, WALL + 10000, why, sizeof(why)), 0);
@@ -253,7 +259,7 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nroom " ROOM " 1\nmoderator m\nend\n", "a moderator needs nick and JID" },
     { "lobbyd-state 1\nroom " ROOM " 1\nowner\nend\n", "an owner needs a JID" },
     { "lobbyd-state 1\nroom " ROOM " 1\nadmission j - maybe 0 -\nend\n",
-      "state is not approved, present or left" },
+      "state is not approved, present, left or sent-back" },
     { "lobbyd-state 1\nroom " ROOM " 1\nadmission j - present 0 5\nend\n",
       "a present admission has no end" },
     { "lobbyd-state 1\nroom " ROOM " 1\nadmission j - left 0 -\nend\n",
@@ -398,9 +404,9 @@ static void test_hosted_survives(void **state)
     (void)state;
     lobby_actions_init(&a);
     assert_string_equal(guest_rule(lb, false), "before-host");
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "focus@auth.meet.test/f", true, 1000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, "focus@auth.meet.test/f", NULL, true, 1000, &a), 0);
     assert_string_equal(guest_rule(lb, true), "before-host");
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 1000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 1000, &a), 0);
     assert_string_equal(guest_rule(lb, true), "lobby");
     assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
     assert_non_null(strstr(text, "room " ROOM " 1 0 1 -\n"));
@@ -485,7 +491,7 @@ static void test_hostless_survives(void **state)
     lobby_actions_clear(&a);
     assert_int_equal(lobby_next_deadline(lb), 160000);
     /* A host's arrival before then stops the clock. */
-    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, true, 150000, &a), 0);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, NULL, true, 150000, &a), 0);
     assert_int_equal(lobby_next_deadline(lb), UINT64_MAX);
     lobby_actions_clear(&a);
     lobby_free(lb);

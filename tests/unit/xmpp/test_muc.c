@@ -114,6 +114,48 @@ static void test_parse_kick(void **state)
     xmpp_stanza_release(bad);
 }
 
+/* A moderator's <send-back/>, and the bridge request it turns into. */
+static void test_send_back(void **state)
+{
+    xmpp_stanza_t *st = parse("<iq type='set' from='o@meet.test/r2' to='r@lobby.meet.test' id='s'>"
+                              "<send-back xmlns='urn:lobbyd:moderation:0' nick='Ann &amp; Bo'/></iq>");
+    xmpp_stanza_t *no_nick = parse("<iq type='set' from='o@meet.test/r2' to='r@lobby.meet.test' "
+                                   "id='s'><send-back xmlns='urn:lobbyd:moderation:0'/></iq>");
+    xmpp_stanza_t *to_occupant = parse("<iq type='set' from='o@meet.test/r2' "
+                                       "to='r@lobby.meet.test/x' id='s'><send-back "
+                                       "xmlns='urn:lobbyd:moderation:0' nick='n'/></iq>");
+    struct lobby_effect e = {.kind = LOBBY_DO_EJECT, .room = "r@conference.meet.test",
+                             .to = "g@meet.test/w", .nick = "Ann & Bo",
+                             .actor = "o@meet.test/r2", .text = "Back you go."};
+    struct muc_request rq;
+    char why[MUC_WHY_MAX];
+    xmpp_stanza_t *iq, *ej;
+
+    (void)state;
+    assert_int_equal(muc_parse_moderation(st, &rq, why), 1);
+    assert_int_equal(rq.kind, MUC_REQ_SEND_BACK);
+    assert_string_equal(rq.nick, "Ann & Bo");
+    assert_string_equal(rq.lobby_room, "r@lobby.meet.test");
+    assert_string_equal(rq.real_jid, "o@meet.test/r2");
+    assert_int_equal(muc_parse_moderation(no_nick, &rq, why), -1);
+    assert_non_null(strstr(why, "needs the nick"));
+    assert_int_equal(muc_parse_moderation(to_occupant, &rq, why), -1);
+    assert_non_null(strstr(why, "bare lobby room JID"));
+    iq = muc_render_effect(ctx, &e, "lobby.meet.test", "conference.meet.test", "lobbyd-n-1");
+    assert_string_equal(xmpp_stanza_get_type(iq), "set");
+    assert_string_equal(xmpp_stanza_get_to(iq), "conference.meet.test");
+    ej = xmpp_stanza_get_child_by_name_and_ns(iq, "eject", "urn:lobbyd:bridge:0");
+    assert_non_null(ej);
+    assert_string_equal(xmpp_stanza_get_attribute(ej, "room"), "r@conference.meet.test");
+    assert_string_equal(xmpp_stanza_get_attribute(ej, "nick"), "Ann & Bo");
+    assert_string_equal(xmpp_stanza_get_attribute(ej, "jid"), "g@meet.test/w");
+    assert_string_equal(xmpp_stanza_get_attribute(ej, "actor"), "o@meet.test/r2");
+    xmpp_stanza_release(iq);
+    xmpp_stanza_release(st);
+    xmpp_stanza_release(no_nick);
+    xmpp_stanza_release(to_occupant);
+}
+
 static const char *attr_at(xmpp_stanza_t *st, const char *path, const char *attr)
 {
     xmpp_stanza_t *c = st;
@@ -268,7 +310,7 @@ static void test_every_effect_is_from_the_lobby_domain(void **state)
     static const enum lobby_effect_kind kinds[] = {
         LOBBY_DO_REFUSE, LOBBY_DO_SELF_PRESENCE, LOBBY_DO_OCCUPANT_PRESENCE,
         LOBBY_DO_OCCUPANT_GONE, LOBBY_DO_KICK, LOBBY_DO_DESTROY, LOBBY_DO_NOTIFY_MAIN,
-        LOBBY_DO_NOTICE,
+        LOBBY_DO_NOTICE, LOBBY_DO_EJECT,
     };
     const char *suffix = "lobby.meet.test";
 
@@ -354,6 +396,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_presence),
         cmocka_unit_test(test_parse_kick),
+        cmocka_unit_test(test_send_back),
         cmocka_unit_test(test_render_presences),
         cmocka_unit_test(test_notify_json),
         cmocka_unit_test(test_every_effect_is_from_the_lobby_domain),
