@@ -30,7 +30,7 @@ render_only=${LOBBYD_RENDER_ONLY:-}
 while [ $# -gt 0 ]; do
   case $1 in
     --render-only)
-      [ $# -ge 2 ] && [ -n "$2" ] || die "--render-only needs a directory"
+      if [ $# -lt 2 ] || [ -z "$2" ]; then die "--render-only needs a directory"; fi
       render_only=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -38,7 +38,9 @@ while [ $# -gt 0 ]; do
 done
 
 lobbyd_bin=${LOBBYD_BIN:-$(command -v lobbyd || true)}
-[ -n "$lobbyd_bin" ] && [ -x "$lobbyd_bin" ] || die "lobbyd not found (LOBBYD_BIN=${LOBBYD_BIN:-unset})"
+if [ -z "$lobbyd_bin" ] || [ ! -x "$lobbyd_bin" ]; then
+  die "lobbyd not found (LOBBYD_BIN=${LOBBYD_BIN:-unset})"
+fi
 
 if [ -n "$render_only" ]; then
   conf_dir=$render_only run_dir=$render_only
@@ -132,6 +134,7 @@ fi
 # Tokens: as docker-jitsi-meet's Prosody verifies them, and only when it does (ENABLE_AUTH with
 # AUTH_TYPE=jwt). Other kinds of authentication prove moderators by a login lobbyd never sees.
 enable_auth=$(bool ENABLE_AUTH 0)
+ENABLE_AUTH=${ENABLE_AUTH:-0}
 auth_type=${AUTH_TYPE:-internal}
 if [ "$enable_auth" = 1 ] && [ "$auth_type" != jwt ]; then
   die "ENABLE_AUTH=${ENABLE_AUTH} with AUTH_TYPE=$auth_type: lobbyd decides on JWTs, so it needs AUTH_TYPE=jwt (or ENABLE_AUTH=0 for an open deployment whose rooms' owners let guests in)"
