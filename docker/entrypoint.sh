@@ -182,13 +182,13 @@ set_key state_file "${LOBBYD_STATE_DIR:-/var/lib/lobbyd}/state"
 [ -z "$render_only" ] || set_key state_file "$render_only/state"
 
 # ---- LOBBYD_<KEY>: any key of lobbyd's, rendered into the file ---------------------------------
-# It wins over what is derived above; a list key (service_jid, admit, jwt_issuer) adds to it,
+# It wins over what is derived above (empty counts as unset); a list key (service_jid, admit, jwt_issuer) adds to it,
 # its items separated by ';'. The variables are not passed on to lobbyd (which would read them
 # as overrides): the rendered file says everything.
 for k in "${order[@]}"; do
   var=LOBBYD_${k^^}
-  [ -n "${!var+set}" ] || continue
-  v=${!var}
+  v=${!var:-}
+  [ -n "$v" ] || continue  # unset or empty: compose passes a variable .env leaves empty as ""
   if [ "${type[$k]}" = list ]; then
     IFS=';' read -r -a items <<<"$v"
     for item in "${items[@]}"; do
@@ -198,7 +198,6 @@ for k in "${order[@]}"; do
       add_list "$k" "$item"
     done
   else
-    [ -n "$v" ] || die "$var is set but empty"
     clean "$var" "$v"
     set_key "$k" "$v"
   fi
