@@ -53,7 +53,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps backports suites-backports
+        stack stack-down demo deps backports suites-backports docker-check
 all: $(LOBBYD)
 
 deps:
@@ -112,6 +112,12 @@ test: $(UNIT_BINS) $(LOBBYD)
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(RESULTS) bash tests/docs-check
 	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(RESULTS) bash tests/cli-check
 
+# The docker-jitsi-meet support (docker/): the entrypoint's rendered configs through the real
+# lobbyd --check, the entrypoint against the system's Prosody as docker-jitsi-meet configures
+# it, the compose override and the Dockerfile. No registry, no Docker daemon.
+docker-check: $(LOBBYD)
+	$(Q)LOBBYD=$(LOBBYD) RESULTS_DIR=$(RESULTS) bash tests/docker-check
+
 # The stack's Prosody: PROSODY=/path/to/prosody (default: the system's). RESULTS is where the
 # suites leave their counts for the closing summary.
 PROSODY ?=
@@ -145,13 +151,15 @@ suites-backports:
 	         test integration e2e ;; \
 	esac
 
-# Everything CI runs: lint, unit tests, the integration and browser suites against the system's
-# Prosody and libstrophe, all three again against bookworm-backports' Prosody 13 and libstrophe
-# 0.14, then the unit and integration suites under ASan/UBSan (system Prosody). The last line sums the plain runs: "check: N passed, N failed".
+# Everything CI runs: lint, unit tests, the docker-jitsi-meet check, the integration and browser
+# suites against the system's Prosody and libstrophe, all three again against bookworm-backports'
+# Prosody 13 and libstrophe 0.14, then the unit and integration suites under ASan/UBSan (system
+# Prosody). The last line sums the plain runs: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory docker-check
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory suites-backports
