@@ -8,10 +8,14 @@ SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
 PROSODY_MODDIR ?= $(PREFIX)/lib/lobbyd/prosody-modules
+# Where the Prosody snippet goes (the Debian package: /etc/prosody/conf.avail) and the unit.
+PROSODY_SNIPPETDIR ?= $(DATADIR)/lobbyd
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
+CPPFLAGS   ?=
 LDFLAGS    ?=
 WERROR     ?= -Werror
 BUILD      ?= build
@@ -27,7 +31,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 LOBBYD_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -pthread -I. $(WARN) $(PKG_CFLAGS)
-ALL_CFLAGS = $(LOBBYD_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(LOBBYD_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 
 ifeq ($(V),1)
   Q =
@@ -203,11 +207,15 @@ install: $(LOBBYD)
 	install -D -m 0644 prosody-config/lobbyd_bridge_gate.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_room.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_iq.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua
-	install -D -m 0644 prosody-config/lobbyd.cfg.lua $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua
+	mkdir -p $(DESTDIR)$(PROSODY_SNIPPETDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	# The snippet's header names the directory the module is installed in.
+	sed 's|/usr/local/lib/lobbyd/prosody-modules|$(PROSODY_MODDIR)|g' prosody-config/lobbyd.cfg.lua \
+	    > $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua
+	chmod 0644 $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua
 	install -D -m 0644 component/lobbyd.conf.example $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' component/lobbyd.service \
-	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service
 	install -D -m 0644 docs/lobbyd.8 $(DESTDIR)$(MANDIR)/man8/lobbyd.8
 	install -D -m 0644 docs/lobbyd.conf.5 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
 
@@ -216,8 +224,8 @@ uninstall:
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua \
-	      $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
-	      $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service \
+	      $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service \
 	      $(DESTDIR)$(MANDIR)/man8/lobbyd.8 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
 
 clean:
