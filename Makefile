@@ -57,7 +57,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps backports suites-backports
+        stack stack-down demo deps backports suites-backports deb
 all: $(LOBBYD)
 
 deps:
@@ -227,6 +227,21 @@ uninstall:
 	      $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
 	      $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service \
 	      $(DESTDIR)$(MANDIR)/man8/lobbyd.8 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
+
+# The Debian package, built by Debian's own tools (debhelper) from packaging/debian/ on a copy
+# of the tree in build/deb/lobbyd-VERSION: build/deb/lobbyd_VERSION-1_ARCH.deb. The package's
+# version is packaging/debian/changelog's, which must match lobbyd --version.
+VERSION := $(shell sed -n 's/^\#define LOBBYD_VERSION "\(.*\)"/\1/p' component/main.c)
+DEB_DIR  = build/deb
+deb:
+	$(Q)v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && [ "$${v%-*}" = "$(VERSION)" ] || \
+	    { echo "deb: packaging/debian/changelog is at $$v, lobbyd at $(VERSION): add a changelog entry"; exit 1; }
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/lobbyd-$(VERSION)
+	$(Q)tar -c --exclude=./build --exclude=./.git --exclude=./packaging --exclude=node_modules . | \
+	    tar -x -C $(DEB_DIR)/lobbyd-$(VERSION)
+	$(Q)cp -r packaging/debian $(DEB_DIR)/lobbyd-$(VERSION)/debian
+	$(Q)cd $(DEB_DIR)/lobbyd-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build
