@@ -57,7 +57,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps backports suites-backports deb
+        stack stack-down demo deps backports suites-backports deb deb-check
 all: $(LOBBYD)
 
 deps:
@@ -149,13 +149,14 @@ suites-backports:
 	         test integration e2e ;; \
 	esac
 
-# Everything CI runs: lint, unit tests, the integration and browser suites against the system's
+# Everything CI runs: lint, unit tests, the Debian package (built, unpacked, checked, lintian), the integration and browser suites against the system's
 # Prosody and libstrophe, all three again against bookworm-backports' Prosody 13 and libstrophe
 # 0.14, then the unit and integration suites under ASan/UBSan (system Prosody). The last line sums the plain runs: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory deb-check
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory suites-backports
@@ -243,10 +244,14 @@ deb:
 	$(Q)cd $(DEB_DIR)/lobbyd-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto
 	@ls $(DEB_DIR)/*.deb
 
+# Builds the package and checks it as an operator would get it (tests/deb-check).
+deb-check:
+	$(Q)RESULTS_DIR=$(RESULTS) bash tests/deb-check
+
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name backports -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) -name backports -prune -o -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- token fuzz/bench targets ----
 # fuzz-token: tests/fuzz/fuzz_token.c built with clang -fsanitize=fuzzer,address,undefined
