@@ -8,10 +8,14 @@ SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
 PROSODY_MODDIR ?= $(PREFIX)/lib/lobbyd/prosody-modules
+# Where the Prosody snippet goes (the Debian package: /etc/prosody/conf.avail) and the unit.
+PROSODY_SNIPPETDIR ?= $(DATADIR)/lobbyd
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS     ?= -O2 -g
+CPPFLAGS   ?=
 LDFLAGS    ?=
 WERROR     ?= -Werror
 BUILD      ?= build
@@ -27,7 +31,7 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm -pthread
 LOBBYD_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -pthread -I. $(WARN) $(PKG_CFLAGS)
-ALL_CFLAGS = $(LOBBYD_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(LOBBYD_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 
 ifeq ($(V),1)
   Q =
@@ -53,7 +57,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps backports suites-backports docker-check
+        stack stack-down demo deps backports suites-backports docker-check deb deb-check
 all: $(LOBBYD)
 
 deps:
@@ -151,15 +155,17 @@ suites-backports:
 	         test integration e2e ;; \
 	esac
 
-# Everything CI runs: lint, unit tests, the docker-jitsi-meet check, the integration and browser
-# suites against the system's Prosody and libstrophe, all three again against bookworm-backports'
-# Prosody 13 and libstrophe 0.14, then the unit and integration suites under ASan/UBSan (system
-# Prosody). The last line sums the plain runs: "check: N passed, N failed".
+# Everything CI runs: lint, unit tests, the docker-jitsi-meet check, the Debian package (built,
+# unpacked, checked, lintian), the integration and browser suites against the system's Prosody
+# and libstrophe, all three again against bookworm-backports' Prosody 13 and libstrophe 0.14,
+# then the unit and integration suites under ASan/UBSan (system Prosody). The last line sums the
+# plain runs: "check: N passed, N failed".
 check:
 	$(Q)rm -rf $(BUILD)/test-results
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory docker-check
+	$(Q)$(MAKE) --no-print-directory deb-check
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory suites-backports
@@ -211,11 +217,15 @@ install: $(LOBBYD)
 	install -D -m 0644 prosody-config/lobbyd_bridge_gate.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_room.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua
 	install -D -m 0644 prosody-config/lobbyd_bridge_iq.lib.lua $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua
-	install -D -m 0644 prosody-config/lobbyd.cfg.lua $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua
+	mkdir -p $(DESTDIR)$(PROSODY_SNIPPETDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	# The snippet's header names the directory the module is installed in.
+	sed 's|/usr/local/lib/lobbyd/prosody-modules|$(PROSODY_MODDIR)|g' prosody-config/lobbyd.cfg.lua \
+	    > $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua
+	chmod 0644 $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua
 	install -D -m 0644 component/lobbyd.conf.example $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' component/lobbyd.service \
-	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service
 	install -D -m 0644 docs/lobbyd.8 $(DESTDIR)$(MANDIR)/man8/lobbyd.8
 	install -D -m 0644 docs/lobbyd.conf.5 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
 
@@ -224,14 +234,33 @@ uninstall:
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_gate.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_room.lib.lua \
 	      $(DESTDIR)$(PROSODY_MODDIR)/lobbyd_bridge_iq.lib.lua \
-	      $(DESTDIR)$(DATADIR)/lobbyd/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
-	      $(DESTDIR)$(PREFIX)/lib/systemd/system/lobbyd.service \
+	      $(DESTDIR)$(PROSODY_SNIPPETDIR)/lobbyd.cfg.lua $(DESTDIR)$(SYSCONFDIR)/lobbyd/lobbyd.conf.example \
+	      $(DESTDIR)$(SYSTEMDUNITDIR)/lobbyd.service \
 	      $(DESTDIR)$(MANDIR)/man8/lobbyd.8 $(DESTDIR)$(MANDIR)/man5/lobbyd.conf.5
+
+# The Debian package, built by Debian's own tools (debhelper) from packaging/debian/ on a copy
+# of the tree in build/deb/lobbyd-VERSION: build/deb/lobbyd_VERSION-1_ARCH.deb. The package's
+# version is packaging/debian/changelog's, which must match lobbyd --version.
+VERSION := $(shell sed -n 's/^\#define LOBBYD_VERSION "\(.*\)"/\1/p' component/main.c)
+DEB_DIR  = build/deb
+deb:
+	$(Q)v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && [ "$${v%-*}" = "$(VERSION)" ] || \
+	    { echo "deb: packaging/debian/changelog is at $$v, lobbyd at $(VERSION): add a changelog entry"; exit 1; }
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/lobbyd-$(VERSION)
+	$(Q)tar -c --exclude=./build --exclude=./.git --exclude=./packaging --exclude=node_modules . | \
+	    tar -x -C $(DEB_DIR)/lobbyd-$(VERSION)
+	$(Q)cp -r packaging/debian $(DEB_DIR)/lobbyd-$(VERSION)/debian
+	$(Q)cd $(DEB_DIR)/lobbyd-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto
+	@ls $(DEB_DIR)/*.deb
+
+# Builds the package and checks it as an operator would get it (tests/deb-check).
+deb-check:
+	$(Q)RESULTS_DIR=$(RESULTS) bash tests/deb-check
 
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name backports -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD) -name backports -prune -o -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- token fuzz/bench targets ----
 # fuzz-token: tests/fuzz/fuzz_token.c built with clang -fsanitize=fuzzer,address,undefined
