@@ -98,6 +98,10 @@ static const struct opt opts[] = {
      "without a token into rooms whose lobby is off (always allowed unchanged) skip the round trip"},
     {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
      "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
+    {"admin_jid", OPT_LIST, O(admin_jids), 0, 0, NULL, NULL, false,
+     "bare JID of an operator who may run lobbyd's admin commands (XEP-0050 ad-hoc commands on "
+     "lobbyd's JID: list the lobbies, admit, deny, send back, lobby on/off, reload); repeatable; "
+     "unset: nobody may, and every attempt is refused and logged"},
     {"admit", OPT_LIST, O(admit_rules), 0, 0, NULL, NULL, false,
      "an admission rule, NAME KIND [VALUE], that lets matching joiners past the lobby as members: "
      "token (any valid token), email-domain D, tenant SUB, group G, affiliation member, jid "
@@ -293,6 +297,12 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
         }
         if (l->n >= CONFIG_LIST_MAX) {
             snprintf(why, whysz, "more than %d entries", CONFIG_LIST_MAX);
+            return false;
+        }
+        if (strcmp(o->key, "admin_jid") == 0 &&
+            (strchr(value, '@') == NULL || strchr(value, '/') != NULL || value[0] == '@' ||
+             strchr(value, ' ') != NULL)) {
+            snprintf(why, whysz, "\"%s\" is not a bare JID (user@domain, no resource)", value);
             return false;
         }
         if (strcmp(o->key, "admit") == 0) {

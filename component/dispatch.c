@@ -43,6 +43,7 @@ struct dispatch {
                                        never overwrite it in this run */
     struct metrics *metrics;        /* counted always, served when metrics_listen is set */
     struct audit *audit;            /* borrowed; NULL: no audit_file */
+    struct admin admin;             /* the admin commands and what their last reply holds */
 };
 
 #define STATE_SAVE_EVERY_MS 1000
@@ -156,7 +157,14 @@ void dispatch_free(struct dispatch *d)
     lobby_free(d->lobby);
     metrics_free(d->metrics);
     lobby_actions_clear(&d->actions);
+    admin_free(&d->admin);
     free(d);
+}
+
+void dispatch_set_reloader(struct dispatch *d, admin_reload_fn fn, void *arg)
+{
+    d->admin.reload = fn;
+    d->admin.reload_arg = arg;
 }
 
 void dispatch_set_audit(struct dispatch *d, struct audit *a)
@@ -332,6 +340,30 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
                           : d->last.lobby_switch == LOBBY_SWITCH_OFF ? "off"
                                                                      : NULL));
     count_effects(d);
+}
+
+void dispatch_on_command(void *arg, const struct adhoc_request *rq, struct adhoc_reply *reply,
+                         const struct lobby_actions **out)
+{
+    struct dispatch *d = arg;
+
+    lobby_actions_clear(&d->actions);
+    *out = &d->actions;
+    d->admin.cfg = d->cfg;
+    d->admin.lobby = d->lobby;
+    d->admin.actions = &d->actions;
+    admin_run(&d->admin, rq, monotonic_ms(), reply);
+    if (d->actions.n > 0)
+        d->dirty = true;
+    count_effects(d);
+}
+
+size_t dispatch_commands_for(void *arg, const char *jid, const struct adhoc_item **items)
+{
+    struct dispatch *d = arg;
+
+    d->admin.cfg = d->cfg;
+    return admin_commands_for(&d->admin, jid, items);
 }
 
 bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_disco *bd)

@@ -6,6 +6,7 @@
 #ifndef LOBBYD_COMPONENT_DISPATCH_H
 #define LOBBYD_COMPONENT_DISPATCH_H
 
+#include "component/admin.h"
 #include "component/audit.h"
 #include "component/config.h"
 #include "component/metrics.h"
@@ -62,6 +63,15 @@ int dispatch_on_gone(void *arg, const struct bridge_session *ses, const struct l
 /* stream_handlers.asks_display_name: whether client 'jid' must give a
  * display name before joining the room its connection URL names. */
 bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_disco *d);
+
+/* An admin command (stream_handlers.on_command) and the commands a JID
+ * may see (stream_handlers.commands_for); see component/admin.h. */
+void dispatch_on_command(void *arg, const struct adhoc_request *rq, struct adhoc_reply *reply,
+                         const struct lobby_actions **out);
+size_t dispatch_commands_for(void *arg, const char *jid, const struct adhoc_item **items);
+
+/* The admin command "reload" calls 'fn' (main's reload). */
+void dispatch_set_reloader(struct dispatch *d, admin_reload_fn fn, void *arg);
 
 /* The sessions lobbyd believes present, to ask the bridge about after a
  * (re)connect. Returns how many are in '*out' (NULL when none), which the

@@ -175,7 +175,25 @@ static void log_lines(char *text, bool warn)
  * waiting. A configuration with errors is refused with each FILE:LINE
  * problem, and the running one stays.
  */
-static void reload_config(struct config **cfgp, struct dispatch *d, struct audit *audit)
+/* a, b and c in one new string. Cannot fail. */
+static char *concat3(const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    char *s = xmalloc(la + lb + lc + 1);
+
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb);
+    memcpy(s + la + lb, c, lc + 1);
+    return s;
+}
+
+/*
+ * Read the configuration again (SIGHUP, or the admin command "reload").
+ * The outcome is logged; with 'report', *report also gets it (malloc'd)
+ * for the operator who asked. Returns 0 when the new one is in force.
+ */
+static int reload_config(struct config **cfgp, struct dispatch *d, struct audit *audit,
+                         char **report)
 {
     struct config *running = *cfgp, *fresh;
     char *errs_text = NULL, *notes_text = NULL;
@@ -198,6 +216,9 @@ static void reload_config(struct config **cfgp, struct dispatch *d, struct audit
         log_warnx("config: reload of %s refused; the running configuration stays in force",
                   running->path);
         config_free(fresh);
+        if (report != NULL)
+            *report = concat3("reload refused; the running configuration stays in force: ",
+                              errs_text, "");
     } else {
         log_lines(notes_text, true);
         /* The stream keeps the secret it was given; it moves with the config. */
@@ -210,9 +231,32 @@ static void reload_config(struct config **cfgp, struct dispatch *d, struct audit
             log_info("config: admission rule %zu of %zu: %s", i + 1, fresh->admit_rules.n,
                      fresh->admit_rules.items[i]);
         warn_stricter(fresh);
+        if (report != NULL)
+            *report = concat3("reloaded ", fresh->path, notes_text[0] != '\0' ? "; " : "");
+        if (report != NULL && notes_text[0] != '\0') {
+            char *more = concat3(*report, notes_text, "");
+
+            free(*report);
+            *report = more;
+        }
     }
     free(errs_text);
     free(notes_text);
+    return r;
+}
+
+/* What the admin command "reload" needs to do what SIGHUP does. */
+struct reloader {
+    struct config **cfgp;
+    struct dispatch *d;
+    struct audit *audit;
+};
+
+static int reload_for_admin(void *arg, char **report)
+{
+    struct reloader *rl = arg;
+
+    return reload_config(rl->cfgp, rl->d, rl->audit, report);
 }
 
 static int run(struct config **cfgp)
@@ -220,6 +264,7 @@ static int run(struct config **cfgp)
     struct config *cfg = *cfgp;
     struct stream_params sp;
     struct stream_handlers sh;
+    struct reloader rl;
     struct dispatch *d = NULL;
     struct stream *s = NULL;
     struct audit *audit = NULL;
@@ -262,6 +307,12 @@ static int run(struct config **cfgp)
     sh.on_muc = dispatch_on_muc;
     sh.on_gone = dispatch_on_gone;
     sh.asks_display_name = dispatch_asks_display_name;
+    sh.on_command = dispatch_on_command;
+    sh.commands_for = dispatch_commands_for;
+    rl.cfgp = cfgp;
+    rl.d = d;
+    rl.audit = audit;
+    dispatch_set_reloader(d, reload_for_admin, &rl);
     s = stream_new(&sp, &sh);
     if (s == NULL)
         goto out;
@@ -276,10 +327,11 @@ static int run(struct config **cfgp)
     while (!quit) {
         if (reload) {
             reload = 0;
-            reload_config(cfgp, d, audit);
+            (void)reload_config(cfgp, d, audit, NULL);
             cfg = *cfgp;
         }
         stream_run_once(s, dispatch_timeout_ms(d, LOOP_TICK_MS));
+        cfg = *cfgp;            /* an admin command may have reloaded it */
         if (stream_take_connect(s)) {
             metrics_add(dispatch_metrics(d), METRICS_CONNECTS);
             ask_who_is_present(s, d);

@@ -213,8 +213,11 @@ enum lobby_effect_kind {
     LOBBY_DO_NOTIFY_MAIN,              /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
     LOBBY_DO_RELAY,                    /* pass the message being handled to 'to', from 'room'/'nick' */
     LOBBY_DO_NOTICE,                   /* a message from lobby room 'room' to knocker 'to': text */
-    LOBBY_DO_EJECT                     /* remove occupant 'nick' (real JID 'to') from main room
-                                          'room' on behalf of 'actor', reason 'text' */
+    LOBBY_DO_EJECT,                    /* remove occupant 'nick' (real JID 'to') from main room
+                                          'room' on behalf of 'actor' (NULL: lobbyd), reason 'text' */
+    LOBBY_DO_INVITE,                   /* invite waiter 'to' into main room 'room' (the approval
+                                          the client acts on) on behalf of 'actor' */
+    LOBBY_DO_SET_LOBBY                 /* switch main room 'room' members-only (flag) */
 };
 
 /*

@@ -213,15 +213,15 @@ int lobby_on_leave(struct lobby *lb, const char *lobby_room,
 }
 
 static int deny_effects(const struct room *r, const struct room_waiter *w,
-                        const struct room_moderator *m, const char *reason,
+                        const char *actor_nick, const char *actor_jid, const char *reason,
                         struct lobby_actions *out)
 {
     const struct room_moderator *each;
     struct lobby_effect_src kick = {
         .kind = LOBBY_DO_KICK, .is_self = true, .room = r->lobby_jid,
         .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
-        .actor = m->nick, .text = reason != NULL ? reason
-                                                 : "You have been kicked.",
+        .actor = actor_nick, .text = reason != NULL ? reason
+                                                    : "You have been kicked.",
     };
 
     if (lobby_actions_push(out, &kick) != 0)
@@ -232,7 +232,24 @@ static int deny_effects(const struct room *r, const struct room_waiter *w,
         if (lobby_actions_push(out, &kick) != 0)
             return -1;
     }
-    return effect_notify(out, r, w, "LOBBY-ACCESS-DENIED", m->real_jid);
+    return effect_notify(out, r, w, "LOBBY-ACCESS-DENIED", actor_jid);
+}
+
+int lobby_deny_waiter(struct lobby *lb, struct room *r, struct room_waiter *w,
+                      const char *actor_nick, const char *actor_jid, const char *reason,
+                      uint64_t now_ms, struct lobby_actions *out)
+{
+    if (deny_effects(r, w, actor_nick, actor_jid, reason, out) != 0)
+        return -1;
+    if (lb->cfg.deny_cooldown_ms > 0 &&
+        room_cooldown_put(r, w->real_jid, now_ms,
+                          now_ms + lb->cfg.deny_cooldown_ms) != 0 &&
+        r->cooldowns.count < LOBBY_MAX_COOLDOWNS_PER_ROOM) {
+        errno = ENOMEM;
+        return -1;
+    }
+    room_waiter_remove(r, w);
+    return 1;
 }
 
 int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
@@ -251,17 +268,7 @@ int lobby_on_deny(struct lobby *lb, const char *lobby_room, const char *nick,
     w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
     if (w == NULL)
         return 0;
-    if (deny_effects(r, w, m, reason, out) != 0)
-        return -1;
-    if (lb->cfg.deny_cooldown_ms > 0 &&
-        room_cooldown_put(r, w->real_jid, now_ms,
-                          now_ms + lb->cfg.deny_cooldown_ms) != 0 &&
-        r->cooldowns.count < LOBBY_MAX_COOLDOWNS_PER_ROOM) {
-        errno = ENOMEM;
-        return -1;
-    }
-    room_waiter_remove(r, w);
-    return 1;
+    return lobby_deny_waiter(lb, r, w, m->nick, m->real_jid, reason, now_ms, out);
 }
 
 

@@ -405,8 +405,8 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
 
 /* ---- approve and deny ---- */
 
-static int admit_one(struct room *r, struct room_waiter *w, const char *actor,
-                     uint64_t now_ms, struct lobby_actions *out)
+int lobby_admit_waiter(struct room *r, struct room_waiter *w, const char *actor,
+                       uint64_t now_ms, struct lobby_actions *out)
 {
     if (room_admission_put(r, w->real_jid, w->session,
                            ROOM_ADMISSION_APPROVED, now_ms,
@@ -441,7 +441,7 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
     if (res.len != 0) {
         w = room_waiter_by_jid(r, invitee);
         if (w != NULL)
-            return admit_one(r, w, actor, now_ms, out) != 0 ? -1 : 1;
+            return lobby_admit_waiter(r, w, actor, now_ms, out) != 0 ? -1 : 1;
         /* A direct invite of a session that is not waiting. */
         return room_admission_put(r, invitee, NULL, ROOM_ADMISSION_APPROVED,
                                   now_ms, now_ms + LOBBY_ADMIT_JOIN_MS) != 0
@@ -449,7 +449,7 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
     }
     for (w = room_waiter_first_bare(r, invitee); w != NULL;
          w = room_waiter_next_bare(w, invitee)) {
-        if (admit_one(r, w, actor, now_ms, out) != 0)
+        if (lobby_admit_waiter(r, w, actor, now_ms, out) != 0)
             return -1;
         n++;
     }

@@ -358,6 +358,68 @@ int lobby_send_back(struct lobby *lb, const char *room, const char *nick,
                     const char *actor, uint64_t now_ms, struct lobby_actions *out);
 
 /*
+ * What an operator (one of lobbyd's admin JIDs, through lobbyd's own
+ * commands, not an occupant anywhere) does to a meeting. 'room' is the main
+ * room or its lobby room; 'operator' the operator's full JID, for the
+ * record. No presence check: the daemon checked who the operator is.
+ *
+ * lobby_operator_admit: the waiter with lobby nick 'nick' is let in as if
+ * an owner approved it: an admission, LOBBY-ACCESS-GRANTED, and an INVITE
+ * (the approval the client acts on). Returns 1, 0 when nobody waits under
+ * 'nick', or -1 (ENOENT: no such room, ENOSPC, ENOMEM).
+ *
+ * lobby_operator_deny: the waiter 'nick' is sent away as by an owner's
+ * deny (kick with no moderator named, cooldown). Returns 1, 0 when nobody
+ * waits under 'nick', or -1 (ENOENT: no such room, ENOMEM).
+ *
+ * lobby_operator_send_back: lobby_send_back() without the owner check;
+ * the EJECT names no actor. Same returns and errors, except EPERM.
+ *
+ * lobby_operator_set_lobby: the meeting's lobby goes on or off as if an
+ * owner switched it: lobby_on_enable() / lobby_on_disable() effects, after
+ * a SET_LOBBY for the bridge. Returns the knockers released (off), 0, or
+ * -1 (ENOENT: no such room, EALREADY: already so, ENOMEM).
+ */
+int lobby_operator_admit(struct lobby *lb, const char *room, const char *nick,
+                         const char *operator, uint64_t now_ms, struct lobby_actions *out);
+int lobby_operator_deny(struct lobby *lb, const char *room, const char *nick,
+                        const char *operator, uint64_t now_ms, struct lobby_actions *out);
+int lobby_operator_send_back(struct lobby *lb, const char *room, const char *nick,
+                             const char *operator, uint64_t now_ms, struct lobby_actions *out);
+int lobby_operator_set_lobby(struct lobby *lb, const char *room, bool on,
+                             const char *operator, uint64_t now_ms, struct lobby_actions *out);
+
+/* One meeting lobbyd keeps state for, as lobby_each_meeting() shows it. */
+struct lobby_meeting {
+    const char *room;                  /* main-room JID */
+    const char *lobby_room;            /* its lobby room */
+    bool lobby_on;
+    bool host_present;                 /* an owner other than a service */
+    size_t waiting;
+};
+
+/* One waiting knocker of a meeting, in knock order. */
+struct lobby_waiting {
+    const char *nick;                  /* lobby-room nick */
+    const char *real_jid;
+    const char *name;                  /* display name, or NULL */
+    uint64_t waited_ms;
+    bool approved;                     /* let in, its join still to come */
+};
+
+/*
+ * Every meeting with its lobby on or someone waiting, and its waiters:
+ * 'meeting' once per meeting, then 'waiter' (may be NULL) for each of its
+ * knockers. The order of meetings is unspecified. 'fn's must not change
+ * 'lb'; a nonzero return stops the walk and is returned.
+ */
+typedef int (*lobby_meeting_fn)(void *arg, const struct lobby_meeting *m);
+typedef int (*lobby_waiting_fn)(void *arg, const struct lobby_meeting *m,
+                                const struct lobby_waiting *w);
+int lobby_each_meeting(const struct lobby *lb, uint64_t now_ms, lobby_meeting_fn meeting,
+                       lobby_waiting_fn waiter, void *arg);
+
+/*
  * 'real_jid' left the main room: it stops being a mirrored owner (and a
  * lobby moderator, and perhaps the last host: lobby_on_owner), and its admission gets rejoin_window_ms before it
  * ends, unless it was 'removed' (kicked, or the room destroyed): then the

@@ -41,4 +41,22 @@ bool lobby_has_host(const struct lobby *lb, const struct room *r);
  */
 void lobby_hostless_knock(const struct lobby *lb, struct room *r, uint64_t now_ms);
 
+/*
+ * Let waiter 'w' of 'r' in, on behalf of 'actor' (a full JID, named in the
+ * LOBBY-ACCESS-GRANTED notification): an admission to join and the
+ * notification. Returns 0, or -1 with errno ENOSPC or ENOMEM.
+ */
+int lobby_admit_waiter(struct room *r, struct room_waiter *w, const char *actor,
+                       uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * Send waiter 'w' of 'r' away: KICK to it and to every moderator (by
+ * 'actor_nick', the moderator's lobby nick, or NULL), the
+ * LOBBY-ACCESS-DENIED notification (from 'actor_jid'), the deny cooldown;
+ * 'w' is freed. Returns 1, or -1 with errno ENOMEM or E2BIG.
+ */
+int lobby_deny_waiter(struct lobby *lb, struct room *r, struct room_waiter *w,
+                      const char *actor_nick, const char *actor_jid, const char *reason,
+                      uint64_t now_ms, struct lobby_actions *out);
+
 #endif /* LOBBYD_LOBBY_LOBBY_INTERNAL_H */

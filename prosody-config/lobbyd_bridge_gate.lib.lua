@@ -144,17 +144,6 @@ local function session_gone(origin)
 	return origin.destroyed or origin.type == "destroyed";
 end
 
--- A room a verdict switched: members-only as Prosody's config form would make it, and the
--- occupants told with status 104, as after a configuration change.
-local function set_members_only(room, on)
-	if room:get_members_only() == on then return; end
-	room:set_members_only(on);
-	room:save(true);
-	local msg = st.message({ type = "groupchat", from = room.jid, id = id.medium() })
-		:tag("x", { xmlns = "http://jabber.org/protocol/muc#user" }):tag("status", { code = "104" }):up():up();
-	room:broadcast_message(msg);
-end
-
 local function on_presence(event)
 	local component, _, fail_mode = options();
 	local origin, stanza = event.origin, event.stanza;
@@ -224,7 +213,7 @@ local function on_presence(event)
 		if not room then lobby_at_creation[room_jid] = set_lobby == "on" or nil; end
 		if set_lobby == "on" or set_lobby == "off" then
 			-- Switch a present room before this join goes in.
-			if room then set_members_only(room, set_lobby == "on"); end
+			if room then lobbyd.set_members_only(room, set_lobby == "on"); end
 			module:log("info", "Lobby of %s %s by lobbyd (rule %s) for %s", room_jid, set_lobby,
 				tostring(verdict.attr.rule), stanza.attr.from);
 		end

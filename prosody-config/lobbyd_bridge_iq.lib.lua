@@ -1,5 +1,6 @@
--- lobbyd_bridge_iq.lib.lua: ask lobbyd and wait for its answer, and the error a client gets when
--- none comes, for the bridge (mod_lobbyd_bridge.lua). This module decides nothing.
+-- lobbyd_bridge_iq.lib.lua: ask lobbyd and wait for its answer, the error a client gets when
+-- none comes, and switching a room's lobby, for the bridge (mod_lobbyd_bridge.lua). This module
+-- decides nothing.
 --
 -- module:send_iq() would do, but Prosody 0.12 tracks at most 256 requests per module and refuses
 -- the oldest beyond that ("evicted from iq tracking cache"): a burst of joins, such as a webinar's
@@ -7,6 +8,7 @@
 -- The returned promise resolves with the reply event, a result or an error (Prosody's bounce while
 -- lobbyd is disconnected is an error from the component), and rejects only on timeout.
 
+local new_id = require "util.id".medium;
 local promise = require "util.promise";
 local st = require "util.stanza";
 
@@ -46,4 +48,15 @@ local function unavailable_reply(stanza)
 		:tag("lobbyd-unavailable", { xmlns = "urn:lobbyd:bridge:0" }):up();
 end
 
-return { request = request, unavailable_reply = unavailable_reply };
+-- A room lobbyd switched: members-only as Prosody's config form would make it, and the occupants
+-- told with status 104, as after a configuration change.
+local function set_members_only(room, on)
+	if room:get_members_only() == on then return; end
+	room:set_members_only(on);
+	room:save(true);
+	local msg = st.message({ type = "groupchat", from = room.jid, id = new_id() })
+		:tag("x", { xmlns = "http://jabber.org/protocol/muc#user" }):tag("status", { code = "104" }):up():up();
+	room:broadcast_message(msg);
+end
+
+return { request = request, unavailable_reply = unavailable_reply, set_members_only = set_members_only };

@@ -249,10 +249,9 @@ module:hook("iq-set/bare/"..xmlns_muc_admin..":query", function (event)
 end, 1);
 
 -- §2.3 invitations to a members-only room: lobbyd says whom, the bridge routes the invitations.
-local function routed_invite(room, stanza, invitee, reason)
-	local actor = stanza.attr.from;
+local function routed_invite(room, actor, msg_id, invitee, reason)
 	local body = actor.." invited you to the room "..room.jid..(reason ~= "" and (" ("..reason..")") or "");
-	return st.message({ from = room.jid, to = invitee, id = stanza.attr.id })
+	return st.message({ from = room.jid, to = invitee, id = msg_id })
 		:tag("x", { xmlns = xmlns_muc_user })
 			:tag("invite", { from = actor }):text_tag("reason", reason):up()
 		:up()
@@ -316,7 +315,7 @@ module:hook("message/bare", function (event)
 		end
 		for _, invitee in ipairs(order) do
 			if admitted[invitee] then
-				module:send(routed_invite(room, stanza, invitee, invites[invitee]));
+				module:send(routed_invite(room, stanza.attr.from, stanza.attr.id, invitee, invites[invitee]));
 			end
 		end
 	end);
@@ -372,6 +371,56 @@ module:hook("iq-set/host/"..xmlns_bridge..":eject", function (event)
 		return true;
 	end
 	origin.send(st.reply(stanza));
+	return true;
+end);
+
+-- §3.4 what an operator did through lobbyd's admin commands, carried out in the room: the
+-- invitation that lets a waiting guest in, and the lobby switched on or off. Only lobbyd's
+-- component may ask.
+local function from_lobbyd(event)
+	if event.stanza.attr.from ~= options() then
+		event.origin.send(st.error_reply(event.stanza, "auth", "forbidden"));
+		return nil;
+	end
+	local request = event.stanza.tags[1];
+	local room = request.attr.room and muc.get_room_from_jid(request.attr.room);
+	if not room then
+		event.origin.send(st.error_reply(event.stanza, "cancel", "item-not-found", "no such room"));
+		return nil;
+	end
+	return room, request;
+end
+
+module:hook("iq-set/host/"..xmlns_bridge..":invite", function (event)
+	local room, invite = from_lobbyd(event);
+	if not room then return true; end
+	local invitee = invite.attr.jid and jid.prep(invite.attr.jid);
+	if not invitee then
+		event.origin.send(st.error_reply(event.stanza, "modify", "jid-malformed"));
+		return true;
+	end
+	module:send(routed_invite(room, invite.attr.actor or options(), id.medium(), invitee, ""));
+	event.origin.send(st.reply(event.stanza));
+	return true;
+end);
+
+-- On, as Jitsi Meet turns a lobby on: the occupants present become members first, so nobody
+-- inside is removed by the room going members-only.
+module:hook("iq-set/host/"..xmlns_bridge..":set-lobby", function (event)
+	local room, request = from_lobbyd(event);
+	if not room then return true; end
+	local on = request.attr.enabled == "true";
+	if on then
+		for _, occupant in room:each_occupant() do
+			if room:get_affiliation(occupant.bare_jid) == nil then
+				room:set_affiliation(true, occupant.bare_jid, "member");
+			end
+		end
+	end
+	lobbyd.set_members_only(room, on);
+	module:log("info", "Lobby of %s %s by lobbyd for %s", room.jid, on and "on" or "off",
+		tostring(request.attr.actor));
+	event.origin.send(st.reply(event.stanza));
 	return true;
 end);
 

@@ -470,6 +470,31 @@ static xmpp_stanza_t *render_eject(xmpp_ctx_t *ctx, const struct lobby_effect *e
     return iq;
 }
 
+/* An operator's approval or lobby switch, for the bridge to carry out (bridge-protocol §3.4). */
+static xmpp_stanza_t *render_bridge_request(xmpp_ctx_t *ctx, const struct lobby_effect *e,
+                                            const char *self, const char *bridge_to,
+                                            const char *id)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", id);
+    xmpp_stanza_t *n;
+
+    if (iq == NULL)
+        fatalx("out of memory building a bridge request");
+    xmpp_stanza_set_from(iq, self);
+    xmpp_stanza_set_to(iq, bridge_to);
+    if (e->kind == LOBBY_DO_INVITE) {
+        n = stanza_add(iq, "invite", BRIDGE_NS, NULL);
+        xmpp_stanza_set_attribute(n, "jid", e->to);
+    } else {
+        n = stanza_add(iq, "set-lobby", BRIDGE_NS, NULL);
+        xmpp_stanza_set_attribute(n, "enabled", e->flag ? "true" : "false");
+    }
+    xmpp_stanza_set_attribute(n, "room", e->room);
+    if (e->actor != NULL)
+        xmpp_stanza_set_attribute(n, "actor", e->actor);
+    return iq;
+}
+
 xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, const char *self,
                                  const char *bridge_to, const char *id)
 {
@@ -490,6 +515,9 @@ xmpp_stanza_t *muc_render_effect(xmpp_ctx_t *ctx, const struct lobby_effect *e, 
         return render_notice(ctx, e);
     case LOBBY_DO_EJECT:
         return render_eject(ctx, e, self, bridge_to, id);
+    case LOBBY_DO_INVITE:
+    case LOBBY_DO_SET_LOBBY:
+        return render_bridge_request(ctx, e, self, bridge_to, id);
     case LOBBY_DO_RELAY:
         break;
     }
@@ -524,5 +552,8 @@ xmpp_stanza_t *muc_disco_reply(xmpp_stanza_t *iq, const char *from, bool display
     xmpp_stanza_set_attribute(id, "name", "Lobby");
     xmpp_stanza_set_attribute(stanza_add(q, "feature", NULL, NULL), "var", NS_DISCO_INFO);
     xmpp_stanza_set_attribute(stanza_add(q, "feature", NULL, NULL), "var", NS_MUC);
+    if (to == NULL || strchr(to, '@') == NULL)
+        xmpp_stanza_set_attribute(stanza_add(q, "feature", NULL, NULL), "var",
+                                  "http://jabber.org/protocol/commands");
     return reply;
 }

@@ -54,6 +54,7 @@ struct stream {
 
 #define PRESENT_ID "lobbyd-p-"  /* ids of <present/> checks */
 #define EFFECT_ID "lobbyd-n-"   /* ids of requests lobbyd sends the bridge as effects */
+#define COMMAND_ID "lobbyd-c-"  /* session ids of ad-hoc commands */
 
 static uint64_t now_ms(void)
 {
@@ -505,6 +506,46 @@ static void handle_disco(struct stream *s, xmpp_stanza_t *iq, xmpp_stanza_t *que
     send_release(s, muc_disco_reply(iq, s->p.jid, ask));
 }
 
+/* XEP-0050 on lobbyd's own JID: the list of commands, and running one. */
+static void handle_command_list(struct stream *s, xmpp_stanza_t *iq)
+{
+    const struct adhoc_item *items = NULL;
+    const char *from = xmpp_stanza_get_from(iq);
+    size_t n = from != NULL ? s->h.commands_for(s->h.arg, from, &items) : 0;
+
+    send_release(s, adhoc_items_reply(iq, s->p.jid, items, n));
+}
+
+static void handle_command(struct stream *s, xmpp_stanza_t *iq)
+{
+    const struct lobby_actions *effects = NULL;
+    struct adhoc_request rq;
+    struct adhoc_reply reply;
+    char why[ADHOC_WHY_MAX], session[40];
+
+    if (adhoc_parse(iq, &rq, why) == -1) {
+        refuse_malformed(s, iq, why);
+        return;
+    }
+    memset(&reply, 0, sizeof(reply));
+    s->h.on_command(s->h.arg, &rq, &reply, &effects);
+    if (effects != NULL)
+        stream_send_effects(s, effects);
+    s->stats.events++;
+    if (rq.sessionid != NULL)
+        snprintf(session, sizeof(session), "%.39s", rq.sessionid);
+    else
+        snprintf(session, sizeof(session), COMMAND_ID "%llu", (unsigned long long)++s->next_id);
+    send_release(s, adhoc_render(iq, s->p.jid, &rq, &reply, session));
+}
+
+static bool to_self(const struct stream *s, xmpp_stanza_t *iq)
+{
+    const char *to = xmpp_stanza_get_to(iq);
+
+    return to != NULL && strcmp(to, s->p.jid) == 0;
+}
+
 static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
 {
     struct stream *s = arg;
@@ -536,6 +577,19 @@ static int on_iq(xmpp_conn_t *conn, xmpp_stanza_t *iq, void *arg)
     if (child != NULL && strcmp(type, "set") == 0) {
         handle_event(s, iq, child);
         return 1;
+    }
+    if (strcmp(type, "set") == 0 && to_self(s, iq) && stanza_child(iq, "command", ADHOC_NS)) {
+        handle_command(s, iq);
+        return 1;
+    }
+    child = stanza_child(iq, "query", "http://jabber.org/protocol/disco#items");
+    if (child != NULL && strcmp(type, "get") == 0 && to_self(s, iq)) {
+        const char *node = xmpp_stanza_get_attribute(child, "node");
+
+        if (node != NULL && strcmp(node, ADHOC_NS) == 0) {
+            handle_command_list(s, iq);
+            return 1;
+        }
     }
     child = stanza_child(iq, "query", "http://jabber.org/protocol/disco#info");
     if (child != NULL && strcmp(type, "get") == 0) {

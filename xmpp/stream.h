@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lobby/event.h"
+#include "xmpp/adhoc.h"
 #include "xmpp/bridge.h"
 #include "xmpp/muc.h"
 
@@ -52,6 +53,14 @@ struct stream_handlers {
      * name (the #displayname_required feature)? 'd' is what the bridge
      * added about its session, NULL when nothing usable was added. */
     bool (*asks_display_name)(void *arg, const char *jid, const struct bridge_disco *d);
+    /* An XEP-0050 command to lobbyd's own JID: fill 'reply' (its strings
+     * must stay valid until the next call) and set '*out' to effects to
+     * send first, or NULL. */
+    void (*on_command)(void *arg, const struct adhoc_request *rq, struct adhoc_reply *reply,
+                       const struct lobby_actions **out);
+    /* The commands 'jid' may run, for disco#items; '*items' is borrowed.
+     * Returns how many (0: it may run none). */
+    size_t (*commands_for)(void *arg, const char *jid, const struct adhoc_item **items);
 };
 
 struct stream_stats {

@@ -1,6 +1,8 @@
 /*
- * fuzz_muc.c: the lobby-room parsers (presence, message, muc#admin IQ) on
- * arbitrary bytes, through the same functions the stream uses.
+ * fuzz_muc.c: the parsers of what clients send lobbyd (lobby-room presence,
+ * message, muc#admin IQ, send-back, the admin commands) on arbitrary bytes,
+ * through the same functions the stream uses; a parsed command is answered
+ * too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 
 #include <strophe.h>
 
+#include "xmpp/adhoc.h"
 #include "xmpp/muc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,8 +38,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)muc_parse_presence(st, &rq, why);
     else if (strcmp(xmpp_stanza_get_name(st), "message") == 0)
         (void)muc_parse_message(st, &rq, why);
-    else
+    else {
+        struct adhoc_request cmd;
+        struct adhoc_reply reply = { .status = ADHOC_COMPLETED, .note = "fuzz" };
+        char cwhy[ADHOC_WHY_MAX];
+
         (void)muc_parse_admin(st, &rq, why);
+        (void)muc_parse_moderation(st, &rq, why);
+        if (adhoc_parse(st, &cmd, cwhy) == 0)
+            xmpp_stanza_release(adhoc_render(st, "lobby.meet.test", &cmd, &reply, "s"));
+    }
     xmpp_stanza_release(st);
     return 0;
 }

@@ -925,6 +925,101 @@ static void test_send_back(void **state)
     lobby_free(lb);
 }
 
+/* What an operator does through the admin commands: no presence needed. */
+struct listed {
+    int meetings, waiters;
+    char nick[32];
+    bool lobby_on;
+};
+
+static int count_meeting(void *arg, const struct lobby_meeting *m)
+{
+    struct listed *l = arg;
+
+    l->meetings++;
+    l->lobby_on = m->lobby_on;
+    return 0;
+}
+
+static int count_waiter(void *arg, const struct lobby_meeting *m, const struct lobby_waiting *w)
+{
+    struct listed *l = arg;
+
+    (void)m;
+    l->waiters++;
+    snprintf(l->nick, sizeof(l->nick), "%s", w->nick);
+    return 0;
+}
+
+static void test_operator(void **state)
+{
+    struct lobby *lb = new_lobby();
+    struct lobby_actions a;
+    struct listed l = { 0 };
+    struct lobby_knock k = { .lobby_room = LOBBY, .session = "s", .display_name = "G",
+                             .nick = "gggg", .real_jid = GUEST };
+    const char *ops = "ops@meet.test/console";
+
+    (void)state;
+    lobby_actions_init(&a);
+    assert_int_equal(lobby_operator_admit(lb, ROOM, "gggg", ops, 0, &a), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, "owner", true, 0, &a), 0);
+    assert_int_equal(lobby_operator_set_lobby(lb, ROOM, false, ops, 1, &a), -1);
+    assert_int_equal(errno, EALREADY);
+    /* On: the bridge is told first, then the stock notification. */
+    assert_int_equal(lobby_operator_set_lobby(lb, ROOM, true, ops, 2, &a), 0);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_SET_LOBBY);
+    assert_true(a.v[0].flag);
+    assert_string_equal(a.v[0].room, ROOM);
+    assert_int_equal(a.v[1].kind, LOBBY_DO_NOTIFY_MAIN);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_knock(lb, &k, 1000, &a), 0);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_each_meeting(lb, 6000, count_meeting, count_waiter, &l), 0);
+    assert_int_equal(l.meetings, 1);
+    assert_int_equal(l.waiters, 1);
+    assert_true(l.lobby_on);
+    assert_string_equal(l.nick, "gggg");
+    /* Admit by lobby nick: an admission, the grant, and the invitation. */
+    assert_int_equal(lobby_operator_admit(lb, LOBBY, "nobody", ops, 7000, &a), 0);
+    assert_int_equal(lobby_operator_admit(lb, LOBBY, "gggg", ops, 7000, &a), 1);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_NOTIFY_MAIN);
+    assert_string_equal(a.v[0].event, "LOBBY-ACCESS-GRANTED");
+    assert_int_equal(a.v[1].kind, LOBBY_DO_INVITE);
+    assert_string_equal(a.v[1].room, ROOM);
+    assert_string_equal(a.v[1].to, GUEST);
+    assert_string_equal(a.v[1].actor, ops);
+    lobby_actions_clear(&a);
+    /* In, then sent back by the operator: the eject names no actor. */
+    assert_int_equal(lobby_on_leave(lb, LOBBY, GUEST, &a), 1);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_on_occupant_joined(lb, ROOM, GUEST, "guest", false, 7200, &a), 0);
+    assert_int_equal(lobby_operator_send_back(lb, ROOM, "owner", ops, 7300, &a), -1);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(lobby_operator_send_back(lb, ROOM, "guest", ops, 7300, &a), 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_EJECT);
+    assert_null(a.v[0].actor);
+    lobby_actions_clear(&a);
+    /* Knocks again; denied by the operator: kicked with no moderator named. */
+    assert_int_equal(lobby_on_knock(lb, &k, 8000, &a), 0);
+    lobby_actions_clear(&a);
+    assert_int_equal(lobby_operator_deny(lb, ROOM, "gggg", ops, 9000, &a), 1);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_KICK);
+    assert_true(a.v[0].is_self);
+    assert_null(a.v[0].actor);
+    assert_int_equal(lobby_waiting_count(lb, ROOM), 0);
+    lobby_actions_clear(&a);
+    /* Off: the bridge first, then the usual release. */
+    assert_int_equal(lobby_operator_set_lobby(lb, ROOM, false, ops, 9500, &a), 0);
+    assert_int_equal(a.v[0].kind, LOBBY_DO_SET_LOBBY);
+    assert_false(a.v[0].flag);
+    lobby_actions_clear(&a);
+    lobby_free(lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -940,6 +1035,7 @@ int main(void)
         cmocka_unit_test(test_max_wait),
         cmocka_unit_test(test_reconfigure),
         cmocka_unit_test(test_send_back),
+        cmocka_unit_test(test_operator),
         cmocka_unit_test(test_host_script),
         cmocka_unit_test(test_host_details),
     };
