@@ -10,6 +10,9 @@
  * http and https, or see the secret anywhere but in the signature. The
  * configured URL, credentials and all, goes only to curl; logs get
  * webhook_url_for_log()'s form.
+ *
+ * Needs libcurl 7.85 or later (CURLOPT_PROTOCOLS_STR; curl_multi_poll and
+ * curl_multi_wakeup came earlier). Debian 12 has 7.88, Debian 13 8.14.
  */
 #include "component/webhook.h"
 
