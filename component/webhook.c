@@ -251,7 +251,6 @@ static int next_wait_ms(struct webhook *w, uint64_t now, bool stopping, uint64_t
     uint64_t wait = WEBHOOK_IDLE_WAIT_MS;
     const struct webhook_item *first = TAILQ_FIRST(&w->waiting);
     size_t queued = webhook_queue_pending(w->queue) - w->active - w->n_waiting;
-
     uint64_t until;
 
     if (w->active < WEBHOOK_MAX_TRANSFERS) {
