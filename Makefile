@@ -20,7 +20,7 @@ LDFLAGS    ?=
 WERROR     ?= -Werror
 BUILD      ?= build
 
-PKGS   = libstrophe libjwt openssl expat jansson libmicrohttpd
+PKGS   = libstrophe libjwt openssl expat jansson libmicrohttpd libcurl
 WARN   = -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
          -Wpointer-arith -Wformat=2 -Wvla
 DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) cmocka 2>/dev/null && echo yes)

@@ -7,12 +7,15 @@
  * of each turn, before anything the turn queued is sent: a burst of
  * verdicts costs one system call, not one each. WARN and ERROR lines flush
  * what is pending and go out at once. Under systemd journald adds the
- * time; "log_time" adds it for tests and plain terminals. This file
- * deliberately knows nothing about XMPP, tokens or policy.
+ * time; "log_time" adds it for tests and plain terminals. One mutex
+ * guards the buffer and the timestamp, so lines of the webhook thread and
+ * the loop never interleave either. This file deliberately knows nothing
+ * about XMPP, tokens or policy.
  */
 #include "base/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,8 @@
 enum log_level log_threshold = LOG_LEVEL_INFO;
 static bool log_with_time;
 static bool buffering;
-static char pending[LOG_BUFFER_SIZE];
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char pending[LOG_BUFFER_SIZE];   /* under log_lock */
 static size_t n_pending;
 
 /* The last second written as a timestamp, and its text. */
@@ -50,21 +54,31 @@ static void put(const char *p, size_t len)
     }
 }
 
+/* Caller holds log_lock. */
+static void flush_locked(void)
+{
+    if (n_pending > 0)
+        put(pending, n_pending);
+    n_pending = 0;
+}
+
 void log_flush(void)
 {
     int e = errno;
 
-    if (n_pending > 0)
-        put(pending, n_pending);
-    n_pending = 0;
+    pthread_mutex_lock(&log_lock);
+    flush_locked();
+    pthread_mutex_unlock(&log_lock);
     errno = e;
 }
 
 void log_buffer(bool on)
 {
+    pthread_mutex_lock(&log_lock);
     if (!on)
-        log_flush();
+        flush_locked();
     buffering = on;
+    pthread_mutex_unlock(&log_lock);
 }
 
 static const char *const level_names[] = {
@@ -99,6 +113,7 @@ static void log_emit(enum log_level level, const char *suffix, const char *fmt, 
     size_t len = 0;
     int n;
 
+    pthread_mutex_lock(&log_lock);
     if (log_with_time) {
         struct timespec ts;
         struct tm tm;
@@ -133,13 +148,14 @@ static void log_emit(enum log_level level, const char *suffix, const char *fmt, 
     line[len++] = '\n';
     if (buffering && level < LOG_LEVEL_WARN) {
         if (n_pending + len > sizeof(pending))
-            log_flush();
+            flush_locked();
         memcpy(pending + n_pending, line, len);
         n_pending += len;
-        return;
+    } else {
+        flush_locked();
+        put(line, len);
     }
-    log_flush();
-    put(line, len);
+    pthread_mutex_unlock(&log_lock);
 }
 
 void log_vwrite(enum log_level level, const char *fmt, va_list ap)

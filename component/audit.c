@@ -18,6 +18,8 @@ struct audit {
     char *path;
     int fd;                             /* -1: writes nothing */
     bool failing;                       /* the last write failed (logged once) */
+    audit_sink_fn sink;                 /* NULL: none */
+    void *sink_arg;
 };
 
 static int open_append(const char *path)
@@ -52,9 +54,15 @@ void audit_close(struct audit *a)
     free(a);
 }
 
+void audit_set_sink(struct audit *a, audit_sink_fn sink, void *arg)
+{
+    a->sink = sink;
+    a->sink_arg = arg;
+}
+
 bool audit_enabled(const struct audit *a)
 {
-    return a != NULL && a->fd != -1;
+    return a != NULL && (a->fd != -1 || a->sink != NULL);
 }
 
 void audit_reopen(struct audit *a)
@@ -93,7 +101,7 @@ void audit_write(struct audit *a, const char *event, json_t *fields)
     size_t len;
     ssize_t n;
 
-    if (a == NULL || a->fd == -1) {
+    if (!audit_enabled(a)) {
         json_decref(fields);
         return;
     }
@@ -107,6 +115,12 @@ void audit_write(struct audit *a, const char *event, json_t *fields)
     if (text == NULL)
         fatalx("out of memory writing an audit line");
     len = strlen(text);
+    if (a->sink != NULL)
+        a->sink(a->sink_arg, event, text, len);
+    if (a->fd == -1) {
+        free(text);
+        return;
+    }
     text[len++] = '\n';                 /* over the NUL: json_dumps' buffer is len + 1 */
     /* One write() per line: with O_APPEND, lines never interleave. */
     n = write(a->fd, text, len);

@@ -6,6 +6,7 @@
  * only as their fingerprint. The file is opened for appending and
  * reopened by audit_reopen() (SIGHUP, after logrotate moved it).
  * A failed write is logged once and the event dropped; lobbyd goes on.
+ * A sink (the webhook) gets each line too, with or without a file.
  */
 #ifndef LOBBYD_COMPONENT_AUDIT_H
 #define LOBBYD_COMPONENT_AUDIT_H
@@ -26,7 +27,17 @@ struct audit *audit_open(const char *path, char *why, size_t whysz);
 /* NULL is fine. */
 void audit_close(struct audit *a);
 
-/* Does 'a' write anything? Lets callers skip building lines for nobody. */
+/*
+ * Where every line goes besides the file: 'sink' is called with the
+ * event name and the line ('len' bytes, no newline, NUL-terminated),
+ * both borrowed for the call, from audit_write()'s thread. NULL 'sink':
+ * none. Cannot fail.
+ */
+typedef void (*audit_sink_fn)(void *arg, const char *event, const char *line, size_t len);
+void audit_set_sink(struct audit *a, audit_sink_fn sink, void *arg);
+
+/* Does 'a' write anything, to the file or a sink? Lets callers skip
+ * building lines for nobody. */
 bool audit_enabled(const struct audit *a);
 
 /* Open the path again (the old file may have been moved). Logs a failure
@@ -35,7 +46,8 @@ void audit_reopen(struct audit *a);
 
 /*
  * Write 'fields' (an object; reference stolen) as one line, with "ts" and
- * "event" first. NULL 'a' or a closed audit drops it. Cannot fail.
+ * "event" first, and hand the same line to the sink. NULL 'a', or an
+ * audit with neither a file nor a sink, drops it. Cannot fail.
  */
 void audit_write(struct audit *a, const char *event, json_t *fields);
 

@@ -25,6 +25,7 @@
 
 #include "base/log.h"
 #include "component/metrics.h"
+#include "component/webhook_queue.h"
 #include "lobby/admit.h"
 
 enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
@@ -151,6 +152,24 @@ static const struct opt opts[] = {
     {"metrics_listen", OPT_STR, O(metrics_listen), 0, 0, NULL, NULL, false,
      "ADDRESS:PORT on which to serve Prometheus metrics at /metrics, e.g. 127.0.0.1:9898 "
      "(unset: no metrics endpoint; keep it on loopback or a private network)"},
+    {"webhook_url", OPT_STR, O(webhook_url), 0, 0, NULL, NULL, false,
+     "http:// or https:// URL to which every audit line (the JSON object audit_file gets, "
+     "whether audit_file is set or not) is POSTed as application/json, with the event in "
+     "X-Lobbyd-Event and X-Lobbyd-Signature: sha256=HEX, the HMAC-SHA256 of the body keyed "
+     "with webhook_secret_file; sent from a thread of its own, never holding up a join "
+     "(unset: no webhook)"},
+    {"webhook_secret_file", OPT_STR, O(webhook_secret_file), 0, 0, NULL, NULL, false,
+     "file holding the key of X-Lobbyd-Signature (not accessible to others); required with "
+     "webhook_url"},
+    {"webhook_queue_max", OPT_UINT, O(webhook_queue_max), 1, 1000000, "1000", NULL, false,
+     "events not yet delivered, those waiting for a retry included; while it is full, new "
+     "events are dropped and counted in lobbyd_webhook_dropped_total"},
+    {"webhook_retries", OPT_UINT, O(webhook_retries), 0, 20, "5", NULL, false,
+     "attempts after a failed one (no answer within webhook_timeout_ms, a connection error, "
+     "5xx or 429), 1 s, 2 s, 4 s ... apart (at most 60 s); any other status is not retried; "
+     "each event given up is logged and counted in lobbyd_webhook_failures_total"},
+    {"webhook_timeout_ms", OPT_UINT, O(webhook_timeout_ms), 100, 60000, "5000", NULL, false,
+     "longest one attempt may take, connecting included"},
     {"state_file", OPT_STR, O(state_file), 0, 0, NULL, NULL, false,
      "where the lobby state survives a restart of lobbyd (rewritten at most once a second "
      "and at shutdown); unset: a restart forgets everyone waiting"},
@@ -258,6 +277,10 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
         if (strcmp(o->key, "metrics_listen") == 0 &&
             !metrics_parse_listen(value, &ss, &sslen, why, whysz))
             return false;
+        if (strcmp(o->key, "webhook_url") == 0 && webhook_url_problem(value) != NULL) {
+            snprintf(why, whysz, "%s", webhook_url_problem(value));
+            return false;
+        }
         free(*p);
         *p = xstrdup(value);
         return true;
@@ -456,6 +479,9 @@ static void derive(struct config *cfg, struct parse_state *ps)
     if (!ps->reloading && cfg->component_secret_file == NULL &&
         getenv("LOBBYD_COMPONENT_SECRET") == NULL)
         perr(ps, 0, "component_secret_file", "required (or set LOBBYD_COMPONENT_SECRET)");
+    if (cfg->webhook_url != NULL && cfg->webhook_secret_file == NULL)
+        perr(ps, 0, "webhook_secret_file", "required when webhook_url is set (the key that "
+                                           "signs every post)");
     derive_token(cfg);
 }
 
@@ -519,6 +545,9 @@ static const char *const restart_keys[] = {
     "component_jid", "component_host", "component_port", "component_secret_file",
     "reconnect_max_ms", "main_domain", "muc_domain", "lock_file", "audit_file",
     "metrics_listen", "state_file", "log_level", "log_time", "debug_xmpp",
+    /* the delivery thread, its queue and its key are set up once, at start-up */
+    "webhook_url", "webhook_secret_file", "webhook_queue_max", "webhook_retries",
+    "webhook_timeout_ms",
 };
 
 bool config_needs_restart(const char *key)
@@ -645,7 +674,7 @@ int config_check_secrecy(int fd, const char *path, char *why, size_t whysz)
     return 0;
 }
 
-static char *secret_from_file(const char *path, char *why, size_t whysz)
+char *config_read_secret(const char *path, char *why, size_t whysz)
 {
     char buf[CONFIG_SECRET_MAX + 2];
     char *secret = NULL;
@@ -700,7 +729,7 @@ int config_load_secret(struct config *cfg, FILE *errs)
         unsetenv("LOBBYD_COMPONENT_SECRET");
         return 0;
     }
-    cfg->component_secret = secret_from_file(cfg->component_secret_file, why, sizeof(why));
+    cfg->component_secret = config_read_secret(cfg->component_secret_file, why, sizeof(why));
     if (cfg->component_secret == NULL) {
         fprintf(errs, "%s: key \"component_secret_file\": %s\n", cfg->path, why);
         return -1;

@@ -80,6 +80,11 @@ struct config {
     char *lock_file;
     char *audit_file;               /* JSON lines, or NULL: none */
     char *metrics_listen;           /* ADDRESS:PORT, or NULL: no endpoint */
+    char *webhook_url;              /* audit lines POSTed here, or NULL: none */
+    char *webhook_secret_file;      /* the HMAC key of X-Lobbyd-Signature */
+    unsigned webhook_queue_max;     /* events not yet delivered */
+    unsigned webhook_retries;       /* attempts after the first */
+    unsigned webhook_timeout_ms;    /* one attempt */
     char *state_file;
     unsigned log_level;             /* enum config_log_level */
     bool log_time;
@@ -112,6 +117,14 @@ void config_free(struct config *cfg);
  * with the reason printed to 'errs'.
  */
 int config_load_secret(struct config *cfg, FILE *errs);
+
+/*
+ * Read the secret in 'path' (webhook_secret_file, ...): a file that passes
+ * config_check_secrecy(), at most CONFIG_SECRET_MAX bytes, trailing
+ * newlines stripped, not empty, no NUL. Returns a string the caller wipes
+ * with OPENSSL_cleanse() and frees, or NULL with a reason in 'why'.
+ */
+char *config_read_secret(const char *path, char *why, size_t whysz);
 
 /*
  * Check that 'path' (already open as 'fd') can hold a secret: a regular file,

@@ -25,6 +25,7 @@
 #include "component/dispatch.h"
 #include "component/audit.h"
 #include "component/metrics.h"
+#include "component/webhook.h"
 #include "base/log.h"
 #include "xmpp/stream.h"
 
@@ -96,6 +97,7 @@ static int take_lock(const char *path)
 
 static int check_config(struct config *cfg)
 {
+    char why[512];
     const char *notes[4];
     struct dispatch *d;
     size_t n;
@@ -106,6 +108,10 @@ static int check_config(struct config *cfg)
     if (d == NULL)
         return 2;
     dispatch_free(d);
+    if (cfg->webhook_url != NULL && webhook_check(cfg, why, sizeof(why)) == -1) {
+        fprintf(stderr, "%s: key \"webhook_secret_file\": %s\n", cfg->path, why);
+        return 2;
+    }
     n = config_stricter_than_jitsi(cfg, notes, sizeof(notes) / sizeof(notes[0]));
     for (size_t i = 0; i < n; i++)
         printf("note: stricter than Jitsi: %s\n", notes[i]);
@@ -144,6 +150,28 @@ static bool serve_metrics(const struct config *cfg, struct dispatch *d)
         log_warnx("metrics: %s is not a loopback address: anyone who reaches it reads "
                   "lobbyd's counters; keep it behind a firewall", cfg->metrics_listen);
     return true;
+}
+
+/* The audit's sink: every line to the webhook queue. */
+static void post_to_webhook(void *arg, const char *event, const char *line, size_t len)
+{
+    webhook_post(arg, event, line, len);
+}
+
+/* webhook_url: start the delivery thread; the audit hands it every line. */
+static struct webhook *start_webhook(const struct config *cfg, struct dispatch *d,
+                                     struct audit *audit)
+{
+    struct webhook *w;
+    char why[512];
+
+    w = webhook_start(cfg, dispatch_metrics(d), why, sizeof(why));
+    if (w == NULL) {
+        log_warnx("webhook: %s (in %s)", why, cfg->path);
+        return NULL;
+    }
+    audit_set_sink(audit, post_to_webhook, w);
+    return w;
 }
 
 /* Where the configuration refuses what Jitsi accepts: said loudly. */
@@ -268,6 +296,7 @@ static int run(struct config **cfgp)
     struct dispatch *d = NULL;
     struct stream *s = NULL;
     struct audit *audit = NULL;
+    struct webhook *webhook = NULL;
     char why[512];
     int lock_fd = -1;
     int r = 1;
@@ -291,6 +320,11 @@ static int run(struct config **cfgp)
         goto out;
     }
     dispatch_set_audit(d, audit);
+    if (cfg->webhook_url != NULL) {
+        webhook = start_webhook(cfg, d, audit);
+        if (webhook == NULL)
+            goto out;
+    }
     if (cfg->metrics_listen != NULL && !serve_metrics(cfg, d))
         goto out;
     memset(&sp, 0, sizeof(sp));
@@ -350,6 +384,10 @@ static int run(struct config **cfgp)
     r = 0;
 out:
     stream_free(s);
+    /* Last: the shutdown above may have audited a few more events. */
+    if (audit != NULL)
+        audit_set_sink(audit, NULL, NULL);
+    webhook_stop(webhook, r == 0 ? WEBHOOK_DRAIN_MS : 0);
     dispatch_free(d);
     audit_close(audit);
     if (lock_fd != -1)

@@ -43,6 +43,7 @@ struct metrics {
     struct family family[METRICS_N_FAMILIES];
     struct histogram histogram[METRICS_N_HISTOGRAMS];
     size_t waiting;
+    size_t webhook_queue;
     struct MHD_Daemon *httpd;
 };
 
@@ -61,6 +62,14 @@ static const struct {
     [METRICS_CONNECTS] = {"lobbyd_component_connects_total",
                           "Connections of the component to Prosody, the first included."},
     [METRICS_STATE_WRITES] = {"lobbyd_state_writes_total", "Writes of state_file."},
+    [METRICS_WEBHOOK_DELIVERIES] = {"lobbyd_webhook_deliveries_total",
+                                    "Audit events the webhook receiver accepted (2xx)."},
+    [METRICS_WEBHOOK_FAILURES] = {"lobbyd_webhook_failures_total",
+                                  "Audit events given up: refused by the receiver (4xx) or "
+                                  "failed after the last retry."},
+    [METRICS_WEBHOOK_DROPPED] = {"lobbyd_webhook_dropped_total",
+                                 "Audit events never sent: the webhook queue was full, or "
+                                 "lobbyd stopped before they went out."},
 };
 
 static const struct {
@@ -183,6 +192,13 @@ void metrics_set_waiting(struct metrics *m, size_t n)
     pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_set_webhook_queue(struct metrics *m, size_t n)
+{
+    pthread_mutex_lock(&m->lock);
+    m->webhook_queue = n;
+    pthread_mutex_unlock(&m->lock);
+}
+
 /* ---- the text ---- */
 
 struct text {
@@ -250,6 +266,10 @@ static void render_locked(const struct metrics *m, struct text *t)
     }
     put_head(t, "lobbyd_waiting", "Knockers waiting in all lobbies, not yet let in.", "gauge");
     put(t, "lobbyd_waiting %zu\n", m->waiting);
+    put_head(t, "lobbyd_webhook_queue",
+             "Audit events not yet delivered to webhook_url, those waiting to retry included.",
+             "gauge");
+    put(t, "lobbyd_webhook_queue %zu\n", m->webhook_queue);
 }
 
 void metrics_render(struct metrics *m, char **text, size_t *len)

@@ -26,6 +26,9 @@ enum metrics_counter {
     METRICS_SEND_BACKS,                 /* participants a moderator sent back to the lobby */
     METRICS_CONNECTS,                   /* component (re)connections to Prosody */
     METRICS_STATE_WRITES,               /* state_file written */
+    METRICS_WEBHOOK_DELIVERIES,         /* audit lines the webhook receiver took (2xx) */
+    METRICS_WEBHOOK_FAILURES,           /* given up: refused, or failed after the last retry */
+    METRICS_WEBHOOK_DROPPED,            /* not queued (queue full) or left at shutdown */
     METRICS_N_COUNTERS
 };
 
@@ -76,6 +79,9 @@ void metrics_observe(struct metrics *m, enum metrics_histogram h, double seconds
 
 /* The waiting gauge: knockers in all lobbies now. */
 void metrics_set_waiting(struct metrics *m, size_t n);
+
+/* The webhook gauge: events not yet delivered (retries included). */
+void metrics_set_webhook_queue(struct metrics *m, size_t n);
 
 /* The exposition text, malloc'ed, in '*text' ('*len' bytes, NUL-terminated). */
 void metrics_render(struct metrics *m, char **text, size_t *len);

@@ -96,6 +96,16 @@ static const struct bad_case bad_cases[] = {
      "6: key \"admit\": rule \"staff\" is already defined"},
     {"metrics on a host name", BASE "metrics_listen = localhost:9898\n",
      "5: key \"metrics_listen\": \"localhost\" is not an IPv4 address"},
+    {"webhook not over http", BASE "webhook_url = ftp://hooks.example.com/x\n",
+     "5: key \"webhook_url\": expected an http:// or https:// URL"},
+    {"webhook without a host", BASE "webhook_url = https:///x\n",
+     "5: key \"webhook_url\": the URL has no host"},
+    {"webhook without a key", BASE "webhook_url = https://hooks.example.com/x\n",
+     "key \"webhook_secret_file\": required when webhook_url is set"},
+    {"webhook retries beyond the bound", BASE "webhook_retries = 21\n",
+     "5: key \"webhook_retries\": \"21\" is not a whole number from 0 to 20"},
+    {"webhook queue of nothing", BASE "webhook_queue_max = 0\n",
+     "5: key \"webhook_queue_max\": \"0\" is not a whole number from 1 to 1000000"},
     {"no secret at all", "component_jid = a\nmain_domain = b\nmuc_domain = c\n",
      "key \"component_secret_file\": required (or set LOBBYD_COMPONENT_SECRET)"},
 };
@@ -275,6 +285,12 @@ static void test_reload(void **state)
     assert_non_null(strstr(errs, "c.conf:5: key \"lobby_max_wait\": \"soon\" is not a whole number"));
     assert_true(config_needs_restart("metrics_listen"));
     assert_false(config_needs_restart("admit"));
+    /* the delivery thread, its queue and its key are set up once */
+    assert_true(config_needs_restart("webhook_url"));
+    assert_true(config_needs_restart("webhook_secret_file"));
+    assert_true(config_needs_restart("webhook_queue_max"));
+    assert_true(config_needs_restart("webhook_retries"));
+    assert_true(config_needs_restart("webhook_timeout_ms"));
     config_free(running);
 }
 

@@ -85,6 +85,10 @@ static void test_exposition(void **state)
     metrics_observe(m, METRICS_WAIT_SECONDS, 7);
     metrics_observe(m, METRICS_WAIT_SECONDS, 99999);
     metrics_set_waiting(m, 3);
+    metrics_add(m, METRICS_WEBHOOK_DELIVERIES);
+    metrics_add(m, METRICS_WEBHOOK_DROPPED);
+    metrics_add(m, METRICS_WEBHOOK_DROPPED);
+    metrics_set_webhook_queue(m, 17);
     metrics_render(m, &text, &len);
     assert_int_equal(strlen(text), len);
     assert_true(has_line(text, "# TYPE lobbyd_knocks_total counter"));
@@ -104,6 +108,12 @@ static void test_exposition(void **state)
     assert_true(has_line(text, "lobbyd_wait_seconds_count 3"));
     assert_true(has_line(text, "lobbyd_verdict_seconds_count 0"));
     assert_true(has_line(text, "lobbyd_waiting 3"));
+    assert_true(has_line(text, "# TYPE lobbyd_webhook_deliveries_total counter"));
+    assert_true(has_line(text, "lobbyd_webhook_deliveries_total 1"));
+    assert_true(has_line(text, "lobbyd_webhook_failures_total 0"));
+    assert_true(has_line(text, "lobbyd_webhook_dropped_total 2"));
+    assert_true(has_line(text, "# TYPE lobbyd_webhook_queue gauge"));
+    assert_true(has_line(text, "lobbyd_webhook_queue 17"));
     free(text);
     metrics_free(m);
     metrics_free(NULL);
