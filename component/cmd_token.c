@@ -209,6 +209,8 @@ static json_t *claims_json(const struct config *cfg, enum token_status st,
     put_str(rights, "lobby", c->room_lobby == TOKEN_LOBBY_ON    ? "on"
                              : c->room_lobby == TOKEN_LOBBY_OFF ? "off"
                                                                 : NULL);
+    /* context.room.lobby_message: what an owner's room tells its knockers. */
+    put_str(rights, "lobby_message", c->room_lobby_message);
     /* The admission rule that would let this token past a room's lobby. */
     put_str(rights, "admit", admit_rule(cfg, st, c, &rule));
     json_object_set_new(o, "rights", rights);

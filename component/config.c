@@ -71,6 +71,12 @@ static const struct opt opts[] = {
     {"lobby_default", OPT_ENUM, O(lobby_default), 0, 0, "off", lobby_defaults, false,
      "on: every new room starts with its lobby on (owner tokens walk in, guests knock); the "
      "first owner token's context.room.lobby (true/false) overrides it for that room"},
+    {"lobby_message", OPT_STR, O(lobby_message), 0, 0, NULL, NULL, false,
+     "a message every knocker gets in the lobby (as a room message from the lobby room), "
+     "unless the room has its own from an owner token's context.room.lobby_message; at most "
+     "511 bytes"},
+    {"lobby_show_position", OPT_BOOL, O(lobby_show_position), 0, 0, "no", NULL, false,
+     "yes: a knocker is told how many people wait ahead of it (after lobby_message)"},
     {"lobby_off_after", OPT_ENUM, O(lobby_off_after), 0, 0, "never", lobby_off_afters, false,
      "first-owner: the room's first owner-token join turns a default lobby off and lets the "
      "waiting in (unless that token's context.room.lobby says true); never: it stays"},
@@ -272,6 +278,10 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
 
         if (*value == '\0') {
             snprintf(why, whysz, "empty value");
+            return false;
+        }
+        if (strcmp(o->key, "lobby_message") == 0 && strlen(value) >= LOBBY_MESSAGE_MAX) {
+            snprintf(why, whysz, "%zu bytes; at most %d", strlen(value), LOBBY_MESSAGE_MAX - 1);
             return false;
         }
         if (strcmp(o->key, "metrics_listen") == 0 &&

@@ -55,6 +55,8 @@ struct config {
     bool ask_tokenless_joins;
     struct config_list service_jids;
     struct config_list admin_jids;       /* may run the admin commands */
+    char *lobby_message;
+    bool lobby_show_position;
     struct config_list admit_rules;   /* admit: "NAME KIND [VALUE]", lobby/admit.h */
     unsigned rejoin_window_s;
     unsigned deny_cooldown_s;

@@ -70,6 +70,8 @@ static void lobby_config_of(const struct config *cfg, struct lobby_config *lc)
     lc->displayname_required = cfg->displayname_required;
     lc->ask_tokenless_joins = cfg->ask_tokenless_joins;
     lc->lobby_default_on = cfg->lobby_default == 1;
+    lc->lobby_message = cfg->lobby_message;
+    lc->show_position = cfg->lobby_show_position;
     lc->lobby_off_after_first_owner = cfg->lobby_off_after == 1;
     lc->before_host = (enum lobby_before_host)cfg->before_host;
     lc->max_waiting_per_room = cfg->max_waiting_per_room;
@@ -194,6 +196,7 @@ void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj)
     lj->token = LOBBY_TOKEN_VALID;
     lj->token_owner = c->owner;
     lj->token_bypass = c->bypass;
+    lj->token_lobby_message = c->room_lobby_message;
     lj->token_lobby = c->room_lobby == TOKEN_LOBBY_ON    ? LOBBY_WISH_ON
                       : c->room_lobby == TOKEN_LOBBY_OFF ? LOBBY_WISH_OFF
                                                          : LOBBY_WISH_NONE;
@@ -741,6 +744,8 @@ static void count_effects(struct dispatch *d)
                                   "jid", e->to, "reason", e->text));
             break;
         case LOBBY_DO_NOTICE:
+            if (e->event != NULL)       /* the welcome a knocker gets: not a host-left notice */
+                break;
             metrics_add(d->metrics, METRICS_NOTICES);
             audit_write(d->audit, "host-left", json_pack("{s:s, s:s, s:s}", "room", e->room,
                                                          "nick", e->nick, "jid", e->to));

@@ -715,6 +715,10 @@ static enum token_status claims_map_context(const struct jdoc *d,
     room = jval_get(d, ctx, "room");
     if (st == TOKEN_VALID && room != NULL && room->type == JVAL_OBJECT)
         st = claims_take_lobby(jval_get(d, room, "lobby"), &out->room_lobby, why);
+    if (st == TOKEN_VALID && room != NULL && room->type == JVAL_OBJECT)
+        st = claims_take_string("context.room.lobby_message",
+                                jval_get(d, room, "lobby_message"), &out->room_lobby_message,
+                                why);
     return st;
 }
 

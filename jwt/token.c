@@ -244,6 +244,7 @@ void token_claims_clear(struct token_claims *c)
     free(c->group);
     free(c->features_json);
     free(c->room_json);
+    free(c->room_lobby_message);
     memset(c, 0, sizeof(*c));
 }
 

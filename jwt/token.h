@@ -124,6 +124,7 @@ struct token_claims {
     char *features_json;            /* context.features as compact JSON */
     char *room_json;                /* context.room as compact JSON */
     enum token_lobby room_lobby;    /* context.room.lobby */
+    char *room_lobby_message;       /* context.room.lobby_message */
     bool has_exp;
     bool has_nbf;
     int64_t exp_s;                  /* valid when has_exp */

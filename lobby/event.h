@@ -21,6 +21,7 @@
 #define LOBBY_NICK_MAX 1024            /* a MUC nick is a resourcepart */
 #define LOBBY_JID_MAX 3072             /* node@domain/resource */
 #define LOBBY_TEXT_MAX 256             /* operator-readable reason text */
+#define LOBBY_MESSAGE_MAX 512          /* a lobby message, in bytes */
 #define LOBBY_NAME_MAX 256             /* display name of a knocker */
 #define LOBBY_EMAIL_MAX 256            /* e-mail a knocker announces */
 #define LOBBY_SESSION_MAX 256          /* opaque client session id */
@@ -140,6 +141,7 @@ struct lobby_join {
     bool token_owner;                  /* VALID: verified owner/moderator right for this room */
     bool token_bypass;                 /* VALID: verified lobby_bypass right */
     enum lobby_wish token_lobby;       /* VALID: context.room.lobby */
+    const char *token_lobby_message;   /* VALID: context.room.lobby_message, or NULL */
     const char *token_email;           /* VALID: context.user.email, or NULL */
     const char *token_sub;             /* VALID: sub (the tenant), or NULL */
     const char *token_group;           /* VALID: context.group, or NULL */
@@ -185,6 +187,9 @@ struct lobby_config {
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */
     uint64_t deny_cooldown_ms;         /* a denied session may not knock again for this long; 0: off */
+    const char *lobby_message;         /* told to every knocker, unless the room has its own;
+                                          NULL: none; below LOBBY_MESSAGE_MAX bytes */
+    bool show_position;                /* a knocker is told how many wait ahead of it */
     uint8_t hash_seed[16];             /* random, drawn by the daemon at start */
 };
 
@@ -212,7 +217,8 @@ enum lobby_effect_kind {
                                           event: the limit that ended the wait, or NULL */
     LOBBY_DO_NOTIFY_MAIN,              /* lobby-notify 'event' in main room 'room' from occupant 'actor' */
     LOBBY_DO_RELAY,                    /* pass the message being handled to 'to', from 'room'/'nick' */
-    LOBBY_DO_NOTICE,                   /* a message from lobby room 'room' to knocker 'to': text */
+    LOBBY_DO_NOTICE,                   /* a message from lobby room 'room' to knocker 'to': text;
+                                          event: "welcome" (the knock's), NULL (host left) */
     LOBBY_DO_EJECT,                    /* remove occupant 'nick' (real JID 'to') from main room
                                           'room' on behalf of 'actor' (NULL: lobbyd), reason 'text' */
     LOBBY_DO_INVITE,                   /* invite waiter 'to' into main room 'room' (the approval

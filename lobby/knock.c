@@ -94,6 +94,37 @@ static int knock_cooling(const struct lobby *lb, const struct room *r,
     return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, text);
 }
 
+/*
+ * What a new knocker is told once it is in the lobby: the room's message
+ * (an owner token's) or the deployment's, and with show_position how many
+ * wait ahead of it, those already let in not counted.
+ */
+static int knock_welcome(const struct lobby *lb, const struct room *r,
+                         const struct room_waiter *w, struct lobby_actions *out)
+{
+    const char *message = r->message != NULL ? r->message : lb->cfg.lobby_message;
+    char text[LOBBY_MESSAGE_MAX + 80];
+    size_t ahead = r->n_aging > 0 ? r->n_aging - 1 : 0;
+    int n = 0;
+
+    if (message != NULL)
+        n = snprintf(text, sizeof(text), "%s", message);
+    if (lb->cfg.show_position && n >= 0 && (size_t)n < sizeof(text)) {
+        const char *sep = n > 0 ? " " : "";
+
+        if (ahead == 0)
+            snprintf(text + n, sizeof(text) - (size_t)n, "%sNobody is waiting ahead of you.", sep);
+        else
+            snprintf(text + n, sizeof(text) - (size_t)n, "%s%zu %s waiting ahead of you.", sep,
+                     ahead, ahead == 1 ? "person is" : "people are");
+    } else if (message == NULL) {
+        return 0;
+    }
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_NOTICE, .event = "welcome", .room = r->lobby_jid, .to = w->real_jid,
+        .nick = w->nick, .text = text });
+}
+
 static int knock_new(const struct lobby *lb, struct room *r,
                      const struct lobby_knock *k, uint64_t now_ms,
                      struct lobby_actions *out)
@@ -126,6 +157,8 @@ static int knock_new(const struct lobby *lb, struct room *r,
     }
     lobby_hostless_knock(lb, r, now_ms);
     if (effect_self_waiter(out, r, w, true) != 0)
+        return -1;
+    if (knock_welcome(lb, r, w, out) != 0)
         return -1;
     return effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_PRESENCE);
 }

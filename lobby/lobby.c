@@ -46,6 +46,7 @@ void lobby_free(struct lobby *lb)
     }
     free(lb->service_jids);
     free(lb->admit);
+    free(lb->lobby_message);
     free(lb->lobby_domain);
     free(lb);
 }
@@ -88,6 +89,9 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
         for (i = 0; i < cfg->n_admit_rules; i++)
             (void)lobby_admit_parse(cfg->admit_rules[i], &lb->admit[i], why, sizeof(why));
     }
+    if (cfg->lobby_message != NULL && (lb->lobby_message = strdup(cfg->lobby_message)) == NULL)
+        goto out;
+    lb->cfg.lobby_message = lb->lobby_message;
     lb->cfg.lobby_domain = lb->lobby_domain;
     lb->cfg.service_jids = (const char *const *)lb->service_jids;
     lb->cfg.admit_rules = NULL;        /* the texts are the caller's; lb->admit holds them */
@@ -239,8 +243,13 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
     /* The bridge makes the room members-only before the join goes in. */
     if (v->lobby_switch == LOBBY_SWITCH_ON)
         r->enabled = true;
-    if (join->token == LOBBY_TOKEN_VALID && join->token_owner)
+    if (join->token == LOBBY_TOKEN_VALID && join->token_owner) {
         r->settled = true;
+        /* The latest owner token that says something about it decides. */
+        if (join->token_lobby_message != NULL &&
+            room_set_message(r, join->token_lobby_message) != 0)
+            return -1;
+    }
     /* before_host: the host is on its way in. Set now, not when Prosody
      * confirms, so the guests it releases do not wait for it again. */
     if ((join->token == LOBBY_TOKEN_VALID && join->token_owner) ||

@@ -16,6 +16,7 @@ struct lobby {
     char *lobby_domain;
     char **service_jids;
     struct lobby_admit_rule *admit;    /* cfg.admit_rules, parsed; cfg.n_admit_rules of them */
+    char *lobby_message;               /* cfg.lobby_message */
     struct lobby_hash rooms;           /* struct room by node */
     struct room_timers timers;
 };

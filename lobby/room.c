@@ -10,6 +10,7 @@
  * rules, effects and the clock; every time comes from the caller.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,6 +245,21 @@ static void cooldown_drain(struct lobby_hnode *n, void *arg)
     free(c);
 }
 
+int room_set_message(struct room *r, const char *text)
+{
+    char *copy = NULL;
+
+    if (text != NULL && strnlen(text, LOBBY_MESSAGE_MAX) >= LOBBY_MESSAGE_MAX)
+        return 0;
+    if (text != NULL && text[0] != '\0' && (copy = strdup(text)) == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    free(r->message);
+    r->message = copy;
+    return 0;
+}
+
 void room_free(struct room *r)
 {
     struct room_waiter *w;
@@ -267,6 +283,7 @@ void room_free(struct room *r)
     lobby_hash_release(&r->cooldowns);
     free(r->jid);
     free(r->lobby_jid);
+    free(r->message);
     free(r);
 }
 

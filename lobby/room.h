@@ -111,6 +111,7 @@ struct room {
     bool enabled;
     bool settled;                      /* had its first owner-token join (lobby_default) */
     bool hosted;                       /* an owner other than a service has been in it */
+    char *message;                     /* its own lobby message (an owner token's), or NULL */
     struct room_timers *timers;        /* borrowed from the lobby */
     struct lobby_hash waiters_by_nick;
     struct lobby_hash waiters_by_jid;
@@ -127,6 +128,11 @@ struct room {
     struct lobby_hash admissions;
     struct lobby_hash cooldowns;
 };
+
+/* The room's own lobby message: a copy of 'text' (NULL or "": none; one
+ * of LOBBY_MESSAGE_MAX bytes or more is ignored). Returns 0, or -1 with
+ * errno ENOMEM, the old one kept. */
+int room_set_message(struct room *r, const char *text);
 
 /* Initialise the shared deadline lists. Cannot fail. */
 void room_timers_init(struct room_timers *t);

@@ -48,6 +48,8 @@ const char *lobby_config_problem(const struct lobby_config *cfg)
     }
     if (cfg->max_waiting_per_room > LOBBY_MAX_WAITING_PER_ROOM)
         return "max_waiting_per_room is above what one lobby holds";
+    if (cfg->lobby_message != NULL && strnlen(cfg->lobby_message, LOBBY_MESSAGE_MAX) >= LOBBY_MESSAGE_MAX)
+        return "lobby_message is too long";
     if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
         return "too many service identities";
     if (cfg->n_service_jids > 0 && cfg->service_jids == NULL)
@@ -90,7 +92,7 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
 {
     struct lobby *fresh;
     struct lobby_config old;
-    char **jids;
+    char **jids, *message;
     struct lobby_admit_rule *admit;
 
     if (lobby_config_problem(cfg) != NULL ||
@@ -108,15 +110,18 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
     old = lb->cfg;
     jids = lb->service_jids;
     admit = lb->admit;
+    message = lb->lobby_message;
     lb->cfg = fresh->cfg;
     lb->service_jids = fresh->service_jids;
     lb->admit = fresh->admit;
+    lb->lobby_message = fresh->lobby_message;
     /* The rooms' table was keyed with the first seed; the domain is the same text. */
     memcpy(lb->cfg.hash_seed, old.hash_seed, sizeof(lb->cfg.hash_seed));
     lb->cfg.lobby_domain = lb->lobby_domain;
     fresh->cfg = old;
     fresh->service_jids = jids;
     fresh->admit = admit;
+    fresh->lobby_message = message;
     lobby_free(fresh);
     clamp_deadlines(&lb->timers, &lb->cfg, now_ms);
     return 0;

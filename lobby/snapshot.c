@@ -10,6 +10,7 @@
  *
  *   lobbyd-state 1
  *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1> <hostless since, wall ms|->
+ *        [<lobby message|->]
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *   moderator <nick> <real JID>
  *   owner <real JID>
@@ -30,7 +31,8 @@
  * guests are not sent to wait for a host. Without its "hostless since"
  * field, a room's clock of end_without_host_after is not running; a
  * knocker's next knock or a host's leaving starts it. An admission line
- * without its nick (written before lobbyd had send-back) has none.
+ * without its nick (written before lobbyd had send-back) has none; a room
+ * line without its lobby message, none of its own.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -199,6 +201,8 @@ static int save_room(const struct lobby_hnode *n, void *arg)
         put_int(sw->o, wall_of(sw->clock, r->hostless_ms));
     else
         put_field(sw->o, NULL);
+    if (r->message != NULL)
+        put_field(sw->o, r->message);
     put_end(sw->o);
     TAILQ_FOREACH(w, &r->queue, queue) {
         put_bytes(sw->o, "waiter", 6);
@@ -518,13 +522,14 @@ static bool restore_line(struct restore *rs, struct line *l)
     if (strcmp(kind, "room") == 0) {
         if (!room_is_sound(rs))
             return false;
-        if (l->n < 3 || l->n > 6 || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
+        if (l->n < 3 || l->n > 7 || l->field[1] == NULL || !to_flag(l->field[2], &on) ||
             (l->n >= 4 && !to_flag(l->field[3], &settled)) ||
             (l->n >= 5 && !to_flag(l->field[4], &hosted)) ||
-            (l->n == 6 && l->field[5] != NULL &&
-             !to_time(l->field[5], rs->clock.wall_ms, &hostless)))
+            (l->n >= 6 && l->field[5] != NULL &&
+             !to_time(l->field[5], rs->clock.wall_ms, &hostless)) ||
+            (l->n == 7 && l->field[6] != NULL && !fits(l->field[6], LOBBY_MESSAGE_MAX)))
             return (rs->problem = "a room needs its JID, lobby on 0 or 1, settled 0 or 1, "
-                                  "hosted 0 or 1 and a time or -"), false;
+                                  "hosted 0 or 1, a time or -, and a message or -"), false;
         if (lobby_find_main(rs->lb, l->field[1]) != NULL)
             return (rs->problem = "a room appears twice"), false;
         rs->room = lobby_find_or_add(rs->lb, l->field[1]);
@@ -534,6 +539,8 @@ static bool restore_line(struct restore *rs, struct line *l)
         rs->room->enabled = on;
         rs->room->settled = settled;
         rs->room->hosted = hosted;
+        if (l->n == 7 && room_set_message(rs->room, l->field[6]) != 0)
+            return (rs->problem = "out of memory"), false;
         /* Knockers restored later keep it; lobby_expire() drops it if none
          * is left waiting or a host is present by then. */
         if (hostless >= 0)

@@ -1020,6 +1020,89 @@ static void test_operator(void **state)
     lobby_free(lb);
 }
 
+/* The welcome notice: the room's message (an owner token's) or the
+ * deployment's, and the place in line. */
+struct welcome_case {
+    const char *name;
+    const char *deployment;            /* lobby_message */
+    bool position;                     /* show_position */
+    const char *owner_message;         /* context.room.lobby_message of the owner's token */
+    const char *first, *second;        /* what the first and second knockers are told; NULL: nothing */
+};
+
+static const struct welcome_case welcome_cases[] = {
+    {"nothing configured: nothing said (as stock)", NULL, false, NULL, NULL, NULL},
+    {"the deployment's message", "Welcome.", false, NULL, "Welcome.", "Welcome."},
+    {"the position alone", NULL, true, NULL, "Nobody is waiting ahead of you.",
+     "1 person is waiting ahead of you."},
+    {"the room's message wins, with the position", "Welcome.", true, "The class starts at 9.",
+     "The class starts at 9. Nobody is waiting ahead of you.",
+     "The class starts at 9. 1 person is waiting ahead of you."},
+    {"an empty room message is none", "Welcome.", false, "", "Welcome.", "Welcome."},
+};
+
+static const struct lobby_effect *notice_in(const struct lobby_actions *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].kind == LOBBY_DO_NOTICE)
+            return &a->v[i];
+    return NULL;
+}
+
+static void test_welcome(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(welcome_cases) / sizeof(welcome_cases[0]); i++) {
+        const struct welcome_case *c = &welcome_cases[i];
+        struct lobby_config cfg;
+        struct lobby *lb;
+        struct lobby_actions a;
+        struct lobby_verdict v;
+        struct lobby_join owner = { .room = ROOM, .nick = "o", .real_jid = OWNER, .session = "so",
+                                    .display_name = "Owner", .room_exists = true,
+                                    .members_only = true, .token = LOBBY_TOKEN_VALID,
+                                    .token_owner = true, .token_lobby_message = c->owner_message };
+        struct lobby_knock k1 = { .lobby_room = LOBBY, .session = "s1", .display_name = "G1",
+                                  .nick = "k1", .real_jid = GUEST };
+        struct lobby_knock k2 = { .lobby_room = LOBBY, .session = "s2", .display_name = "G2",
+                                  .nick = "k2", .real_jid = "g2@meet.test/web" };
+        const struct lobby_effect *n;
+
+        print_message("case: %s\n", c->name);
+        lobby_config_defaults(&cfg);
+        cfg.lobby_domain = "lobby.meet.test";
+        cfg.lobby_message = c->deployment;
+        cfg.show_position = c->position;
+        lb = lobby_new(&cfg);
+        assert_non_null(lb);
+        lobby_actions_init(&a);
+        assert_int_equal(lobby_on_join(lb, &owner, 0, &v), 0);
+        assert_int_equal(lobby_on_occupant_joined(lb, ROOM, OWNER, "o", true, 1, &a), 0);
+        assert_int_equal(lobby_on_enable(lb, ROOM, OWNER, 2, &a), 0);
+        lobby_actions_clear(&a);
+        assert_int_equal(lobby_on_knock(lb, &k1, 10, &a), 0);
+        n = notice_in(&a);
+        if (c->first == NULL) {
+            assert_null(n);
+        } else {
+            assert_non_null(n);
+            assert_string_equal(n->text, c->first);
+            assert_string_equal(n->event, "welcome");
+            assert_string_equal(n->to, GUEST);
+            assert_string_equal(n->room, LOBBY);
+        }
+        lobby_actions_clear(&a);
+        assert_int_equal(lobby_on_knock(lb, &k2, 20, &a), 0);
+        n = notice_in(&a);
+        if (c->second == NULL)
+            assert_null(n);
+        else
+            assert_string_equal(n->text, c->second);
+        lobby_actions_clear(&a);
+        lobby_free(lb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1036,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_reconfigure),
         cmocka_unit_test(test_send_back),
         cmocka_unit_test(test_operator),
+        cmocka_unit_test(test_welcome),
         cmocka_unit_test(test_host_script),
         cmocka_unit_test(test_host_details),
     };

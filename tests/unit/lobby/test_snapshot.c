@@ -232,7 +232,7 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nend", "line 2: the state is cut short" },
     { "lobbyd-state 1\nend\nroom x 1\n", "line 3: text after \"end\"" },
     { "lobbyd-state 1\nwaiter a b - - - 0 0\nend\n", "line 2: a record before the first room" },
-    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, settled 0 or 1, hosted 0 or 1 and a time or -" },
+    { "lobbyd-state 1\nroom " ROOM " 2\nend\n", "line 2: a room needs its JID, lobby on 0 or 1, settled 0 or 1, hosted 0 or 1, a time or -, and a message or -" },
     { "lobbyd-state 1\nroom nonsense 1\nend\n", "line 2: a room JID lobbyd cannot keep" },
     { "lobbyd-state 1\nroom " ROOM " 1\nroom " ROOM " 0\nend\n", "line 3: a room appears twice" },
     { "lobbyd-state 1\nroom " ROOM " 1\n\nend\n", "line 3: a malformed record" },
@@ -362,6 +362,33 @@ static void test_settled_survives(void **state)
     lb = new_lobby();
     assert_int_equal(lobby_restore(lb, old, strlen(old), 1000, WALL, why, sizeof(why)), 0);
     assert_int_equal(owner_wants_off(lb), LOBBY_SWITCH_NONE);
+    lobby_free(lb);
+}
+
+/* A room's own lobby message (an owner token's) survives a restart, spaces
+ * and all; a room line without it has none. */
+static void test_message_survives(void **state)
+{
+    struct lobby *lb = new_lobby(), *again;
+    struct lobby_join owner = { .room = ROOM, .nick = "o", .real_jid = OWNER, .session = "so",
+                                .display_name = "Owner", .room_exists = true,
+                                .token = LOBBY_TOKEN_VALID, .token_owner = true,
+                                .token_lobby_message = "Back at 10% past - wait" };
+    struct lobby_verdict v;
+    char why[256], *text, *text2;
+    size_t len, len2;
+
+    (void)state;
+    assert_int_equal(lobby_on_join(lb, &owner, 1000, &v), 0);
+    assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
+    assert_non_null(strstr(text, " Back%20at%2010%25%20past%20-%20wait\n"));
+    again = new_lobby();
+    assert_int_equal(lobby_restore(again, text, len, 1000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_save(again, 1000, WALL, &text2, &len2), 0);
+    assert_string_equal(text, text2);
+    free(text);
+    free(text2);
+    lobby_free(again);
     lobby_free(lb);
 }
 
@@ -507,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_refuses_malformed),
         cmocka_unit_test(test_config_changed),
         cmocka_unit_test(test_settled_survives),
+        cmocka_unit_test(test_message_survives),
         cmocka_unit_test(test_hosted_survives),
         cmocka_unit_test(test_waits_in_order),
         cmocka_unit_test(test_hostless_survives),
