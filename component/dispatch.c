@@ -82,6 +82,10 @@ static void lobby_config_of(const struct config *cfg, struct lobby_config *lc)
     lc->n_admit_rules = cfg->admit_rules.n;
     lc->rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
     lc->deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
+    lc->knock_limit = cfg->knock_limit.count;
+    lc->knock_window_ms = (uint64_t)cfg->knock_limit.window_s * 1000u;
+    lc->knock_limit_per_ip = cfg->knock_limit_per_ip.count;
+    lc->knock_ip_window_ms = (uint64_t)cfg->knock_limit_per_ip.window_s * 1000u;
 }
 
 struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
