@@ -5,7 +5,8 @@
  *       Verifies the token read on stdin exactly as the daemon would and
  *       prints one JSON object: valid, status, reason, fingerprint, alg,
  *       kid, iss, aud, sub, room, exp, nbf, rights {owner, bypass,
- *       affiliation, lobby, admit}, identity {id, name, email, avatar, group}, features,
+ *       affiliation, lobby, admit}, identity {id, name, email, avatar, group},
+ *       knock_identity (what knock_limit counts under), features,
  *       context_room.  Exit 0 valid, 1 refused, 2 usage, configuration or
  *       internal error.
  *
@@ -34,6 +35,7 @@
 #include "jwt/mint.h"
 #include "jwt/token.h"
 #include "lobby/admit.h"
+#include "lobby/lobby.h"
 
 /* stdin is read up to twice the token limit, so that an oversized token is
  * refused with its size rather than cut. */
@@ -64,8 +66,9 @@ static void usage_token(FILE *out)
         "\n"
         "check  verify a token read on stdin with the jwt_* settings of FILE "
         "and\n"
-        "       print one JSON object (valid, rights, identity, reason,\n"
-        "       fingerprint); exit 0 valid, 1 refused, 2 usage/config error.\n"
+        "       print one JSON object (valid, rights, identity, knock_identity,\n"
+        "       reason, fingerprint); exit 0 valid, 1 refused, 2 usage/config\n"
+        "       error.\n"
         "       --room   the room node the token must be valid for\n"
         "                (default: no room check)\n"
         "       --now    check at this Unix time instead of the clock\n"
@@ -180,11 +183,30 @@ static const char *admit_rule(const struct config *cfg, enum token_status st,
     return NULL;
 }
 
+/*
+ * What knock_limit counts the knocks of a session with this token under
+ * (lobby_knock_identity()); a token that is refused or names no user
+ * leaves the session's bare JID, which a token alone does not have.
+ */
+static const char *knock_identity(enum token_status st, const struct token_claims *c,
+                                  char *buf, size_t size)
+{
+    struct lobby_join lj;
+
+    memset(&lj, 0, sizeof(lj));
+    if (st == TOKEN_VALID)
+        dispatch_token_facts(c, &lj);
+    if (lobby_knock_identity(&lj, buf, size))
+        return buf;
+    return "the session's bare JID";
+}
+
 static json_t *claims_json(const struct config *cfg, enum token_status st,
                            const struct token_claims *c, const struct token_reason *why,
                            const char *fp)
 {
     struct lobby_admit_rule rule;
+    char knock[LOBBY_IDENTITY_MAX];
     json_t *o = json_object(), *rights = json_object(), *id = json_object();
     static const char *const aff[] = {"none", "member", "owner"};
 
@@ -220,6 +242,8 @@ static json_t *claims_json(const struct config *cfg, enum token_status st,
     put_str(id, "avatar", c->avatar);
     put_str(id, "group", c->group);
     json_object_set_new(o, "identity", id);
+    /* What knock_limit counts this token's knocks under. */
+    put_str(o, "knock_identity", knock_identity(st, c, knock, sizeof(knock)));
     put_json(o, "features", c->features_json);
     put_json(o, "context_room", c->room_json);
     return o;

@@ -27,14 +27,15 @@
 #include "component/metrics.h"
 #include "component/webhook_queue.h"
 #include "lobby/admit.h"
+#include "lobby/event.h"
 
-enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST };
+enum opt_type { OPT_STR, OPT_UINT, OPT_BOOL, OPT_ENUM, OPT_LIST, OPT_RATE };
 
 struct opt {
     const char *key;
     enum opt_type type;
     size_t offset;
-    unsigned long min, max;         /* OPT_UINT bounds */
+    unsigned long min, max;         /* OPT_UINT bounds; OPT_RATE: of N (SECONDS: 1..max_s) */
     const char *def;                /* NULL: no default */
     const char *const *choices;     /* OPT_ENUM, NULL-terminated */
     bool required;
@@ -118,6 +119,16 @@ static const struct opt opts[] = {
      "seconds an admitted session keeps its admission after it leaves"},
     {"deny_cooldown", OPT_UINT, O(deny_cooldown_s), 0, 86400, "0", NULL, false,
      "seconds a denied session must wait before it may knock again (0: no wait)"},
+    {"knock_limit", OPT_RATE, O(knock_limit), 1, LOBBY_KNOCK_LIMIT_MAX, "0", NULL, false,
+     "N/SECONDS: at most N knocks by one identity in any SECONDS, across all meetings (0: no "
+     "limit); the identity is a valid token's context.user.id (with iss and sub), else its "
+     "context.user.name, else the bare JID. The next knock is refused (\"Too many attempts to "
+     "join this meeting; try again in N seconds.\"); refused knocks do not count"},
+    {"knock_limit_per_ip", OPT_RATE, O(knock_limit_per_ip), 1, LOBBY_KNOCK_LIMIT_MAX, "0", NULL,
+     false,
+     "N/SECONDS: at most N knocks from one client address in any SECONDS (0: no limit), as the "
+     "bridge reports it (Prosody's session IP, after trusted_proxies); IPv6 addresses count per "
+     "/64. Anonymous logins get a new JID per connection: this is the limit that holds them"},
     {"jwt_app_id", OPT_STR, O(jwt_app_id), 0, 0, NULL, NULL, false,
      "application id; the default accepted issuer"},
     {"jwt_accepted_issuers", OPT_STR, O(jwt_accepted_issuers), 0, 0, NULL, NULL, false,
@@ -264,6 +275,41 @@ static bool parse_uint(const char *v, unsigned long min, unsigned long max, unsi
     return true;
 }
 
+#define RATE_WINDOW_MAX_S 86400
+
+/* "0", or "N/SECONDS" with N in min..max and SECONDS in 1..RATE_WINDOW_MAX_S. */
+static bool parse_rate(const char *v, const struct opt *o, struct config_rate *out, char *why,
+                       size_t whysz)
+{
+    char n_text[16];
+    const char *slash = strchr(v, '/');
+    size_t n_len = slash != NULL ? (size_t)(slash - v) : 0;
+    struct config_rate r = {0, 0};
+
+    if (strcmp(v, "0") == 0) {
+        *out = r;
+        return true;
+    }
+    if (slash == NULL || n_len == 0 || n_len >= sizeof(n_text)) {
+        snprintf(why, whysz, "\"%s\" is not N/SECONDS (e.g. 5/60) or 0", v);
+        return false;
+    }
+    memcpy(n_text, v, n_len);
+    n_text[n_len] = '\0';
+    if (!parse_uint(n_text, o->min, o->max, &r.count)) {
+        snprintf(why, whysz, "\"%s\": N must be a whole number from %lu to %lu", v, o->min,
+                 o->max);
+        return false;
+    }
+    if (!parse_uint(slash + 1, 1, RATE_WINDOW_MAX_S, &r.window_s)) {
+        snprintf(why, whysz, "\"%s\": SECONDS must be a whole number from 1 to %d", v,
+                 RATE_WINDOW_MAX_S);
+        return false;
+    }
+    *out = r;
+    return true;
+}
+
 /* Store 'value' for 'o'. Returns false with a reason in 'why'. */
 static bool opt_set(struct config *cfg, const struct opt *o, const char *value, char *why, size_t whysz)
 {
@@ -321,6 +367,8 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
                 n += (size_t)snprintf(why + n, whysz - n, " %s", o->choices[i]);
         }
         return false;
+    case OPT_RATE:
+        return parse_rate(value, o, (struct config_rate *)(void *)field, why, whysz);
     case OPT_LIST: {
         struct config_list *l = (struct config_list *)(void *)field;
 
@@ -763,7 +811,8 @@ size_t config_stricter_than_jitsi(const struct config *cfg, const char **notes, 
 
 void config_print_help(FILE *out)
 {
-    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list"};
+    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list",
+                                             "rate"};
 
     for (size_t i = 0; i < N_OPTS; i++) {
         const struct opt *o = &opts[i];
@@ -773,6 +822,8 @@ void config_print_help(FILE *out)
             fprintf(out, ", default %s", o->def);
         if (o->type == OPT_UINT)
             fprintf(out, ", %lu..%lu", o->min, o->max);
+        if (o->type == OPT_RATE)
+            fprintf(out, ", N %lu..%lu, SECONDS 1..%d", o->min, o->max, RATE_WINDOW_MAX_S);
         fprintf(out, ")\n    %s%s\n", o->help, config_needs_restart(o->key) ? RESTART_NOTE : "");
     }
 }
@@ -794,7 +845,8 @@ static void roff_text(FILE *out, const char *s)
 
 void config_print_man(FILE *out)
 {
-    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list"};
+    static const char *const type_names[] = {"string", "number", "yes/no", "choice", "list",
+                                             "rate"};
 
     for (size_t i = 0; i < N_OPTS; i++) {
         const struct opt *o = &opts[i];
@@ -808,6 +860,8 @@ void config_print_man(FILE *out)
         }
         if (o->type == OPT_UINT)
             fprintf(out, ", %lu to %lu", o->min, o->max);
+        if (o->type == OPT_RATE)
+            fprintf(out, ", N %lu to %lu, SECONDS 1 to %d", o->min, o->max, RATE_WINDOW_MAX_S);
         fputs(")\n", out);
         roff_text(out, o->help);
         if (config_needs_restart(o->key))

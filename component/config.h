@@ -23,6 +23,12 @@ struct config_list {
     size_t n;
 };
 
+/* A rate "N/SECONDS": at most 'count' in any 'window_s'; count 0: off. */
+struct config_rate {
+    unsigned count;
+    unsigned window_s;
+};
+
 enum config_password_mode { CONFIG_PASSWORD_BYPASS, CONFIG_PASSWORD_ALSO_REQUIRED, CONFIG_PASSWORD_IGNORED };
 enum config_invalid_token { CONFIG_INVALID_TOKEN_GUEST, CONFIG_INVALID_TOKEN_DENY };
 enum config_log_level { CONFIG_LOG_DEBUG, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR };
@@ -60,6 +66,8 @@ struct config {
     struct config_list admit_rules;   /* admit: "NAME KIND [VALUE]", lobby/admit.h */
     unsigned rejoin_window_s;
     unsigned deny_cooldown_s;
+    struct config_rate knock_limit;      /* knocks per identity */
+    struct config_rate knock_limit_per_ip; /* knocks per client address */
 
     /* tokens */
     char *jwt_app_id;

@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <openssl/rand.h>
 
 #include "base/log.h"
@@ -84,6 +87,10 @@ static void lobby_config_of(const struct config *cfg, struct lobby_config *lc)
     lc->n_admit_rules = cfg->admit_rules.n;
     lc->rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
     lc->deny_cooldown_ms = (uint64_t)cfg->deny_cooldown_s * 1000u;
+    lc->knock_limit = cfg->knock_limit.count;
+    lc->knock_window_ms = (uint64_t)cfg->knock_limit.window_s * 1000u;
+    lc->knock_limit_per_ip = cfg->knock_limit_per_ip.count;
+    lc->knock_ip_window_ms = (uint64_t)cfg->knock_limit_per_ip.window_s * 1000u;
 }
 
 struct dispatch *dispatch_new(const struct config *cfg, FILE *errs)
@@ -204,6 +211,48 @@ void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj)
     lj->token_sub = c->sub;
     lj->token_group = c->group;
     lj->token_member = c->affiliation == TOKEN_AFFILIATION_MEMBER;
+    lj->token_iss = c->iss;
+    lj->token_user_id = c->user_id;
+    lj->token_user_name = c->name;
+}
+
+/*
+ * The key knock_limit_per_ip counts the address 'ip' (NULL: none) under,
+ * in 'buf': IPv4 as it is, also when mapped into IPv6; IPv6 by its /64,
+ * since one host or home network usually holds a whole /64 and could
+ * otherwise knock from a new address each time; anything else as the
+ * bridge wrote it. Returns 'buf', or NULL for no address.
+ */
+static const char *address_key(const char *ip, char *buf, size_t size)
+{
+    char plain[INET6_ADDRSTRLEN];
+    struct in6_addr a6;
+    struct in_addr a4;
+    size_t n;
+
+    if (ip == NULL)
+        return NULL;
+    n = strcspn(ip, "%");             /* a zone names a link, not a host */
+    if (n >= sizeof(plain))
+        n = sizeof(plain) - 1;
+    memcpy(plain, ip, n);
+    plain[n] = '\0';
+    if (inet_pton(AF_INET, plain, &a4) == 1 && inet_ntop(AF_INET, &a4, buf, size) != NULL)
+        return buf;
+    if (inet_pton(AF_INET6, plain, &a6) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
+            if (inet_ntop(AF_INET, &a4, buf, size) != NULL)
+                return buf;
+        }
+        memset(&a6.s6_addr[8], 0, 8);
+        if (inet_ntop(AF_INET6, &a6, plain, sizeof(plain)) != NULL) {
+            snprintf(buf, size, "%s/64", plain);
+            return buf;
+        }
+    }
+    snprintf(buf, size, "%s", ip);
+    return buf;
 }
 
 /* Verify 'token' (NULL: none) for the main room 'room' (a bare JID); fill
@@ -272,7 +321,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     struct token_claims claims;
     struct token_reason why;
     char fp[TOKEN_FINGERPRINT_SIZE];
-    char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32];
+    char qnick[128], qname[128], qtext[LOBBY_TEXT_MAX + 32], addr[LOBBY_IP_MAX];
     int released = 0;
     struct timespec t0, t1;
 
@@ -288,6 +337,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     lj.room_exists = bj->room_exists;
     lj.members_only = bj->members_only;
     lj.password = password_of(bj->password);
+    lj.client_ip = address_key(bj->ip, addr, sizeof(addr));
     clock_gettime(CLOCK_MONOTONIC, &t0);
     check_token(d, bj->room, bj->token, bj->token_len, &lj, &claims, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
@@ -413,19 +463,30 @@ static int lobby_failed(const char *what, int e)
     fatal("lobby: %s failed", what);
 }
 
-/* Log the refusals among the effects: each says why, once. */
-static void log_refusals(const struct lobby_actions *a)
+/* Log the refusals among the effects: each says why, once. A knock limit
+ * names itself and, for the one per address, the address: the only line
+ * where lobbyd writes a client's address. */
+static void log_refusals(const struct dispatch *d, const struct lobby_actions *a)
 {
-    char qtext[LOBBY_TEXT_MAX + 32], qnick[128];
+    char qtext[LOBBY_TEXT_MAX + 32], qnick[128], limit[LOBBY_IP_MAX + 96];
 
     for (size_t i = 0; i < a->n; i++) {
         const struct lobby_effect *e = &a->v[i];
+        const char *why = e->event != NULL ? e->event : "?";
 
         if (e->kind != LOBBY_DO_REFUSE)
             continue;
-        log_info("muc: refused a lobby join: room=%s nick=\"%s\" jid=%s reason=\"%s\"", e->room,
-                 log_quote(e->nick, qnick, sizeof(qnick)), e->to,
-                 log_quote(e->text, qtext, sizeof(qtext)));
+        limit[0] = '\0';
+        if (strcmp(why, "knock-limit") == 0)
+            snprintf(limit, sizeof(limit), ": knock limit knock_limit = %u/%u",
+                     d->cfg->knock_limit.count, d->cfg->knock_limit.window_s);
+        else if (strcmp(why, "knock-limit-ip") == 0)
+            snprintf(limit, sizeof(limit), ": knock limit knock_limit_per_ip = %u/%u ip=%s",
+                     d->cfg->knock_limit_per_ip.count, d->cfg->knock_limit_per_ip.window_s,
+                     e->ip != NULL ? e->ip : "?");
+        log_info("muc: refused a lobby join: room=%s nick=\"%s\" jid=%s reason=\"%s\" rule=%s%s",
+                 e->room, log_quote(e->nick, qnick, sizeof(qnick)), e->to,
+                 log_quote(e->text, qtext, sizeof(qtext)), why, limit);
     }
 }
 
@@ -624,7 +685,7 @@ static int handle_on_muc(void *arg, const struct muc_request *rq, const struct l
     }
     if (rc == -1)
         return lobby_failed("a lobby-room request", errno);
-    log_refusals(&d->actions);
+    log_refusals(d, &d->actions);
     return 0;
 }
 
@@ -738,10 +799,12 @@ static void count_effects(struct dispatch *d)
                                                      e->name, "email", e->email));
             break;
         case LOBBY_DO_REFUSE:
-            metrics_add(d->metrics, METRICS_KNOCKS_REFUSED);
+            /* The address stays out of the audit trail: the rule says enough. */
+            metrics_label(d->metrics, METRICS_KNOCKS_REFUSED, e->event != NULL ? e->event : "other",
+                          NULL);
             audit_write(d->audit, "knock-refused",
-                        json_pack("{s:s, s:s?, s:s, s:s?}", "room", e->room, "nick", e->nick,
-                                  "jid", e->to, "reason", e->text));
+                        json_pack("{s:s, s:s?, s:s, s:s?, s:s?}", "room", e->room, "nick", e->nick,
+                                  "jid", e->to, "rule", e->event, "reason", e->text));
             break;
         case LOBBY_DO_NOTICE:
             if (e->event != NULL)       /* the welcome a knocker gets: not a host-left notice */

@@ -51,8 +51,6 @@ static const struct {
     const char *name, *help;
 } counters[METRICS_N_COUNTERS] = {
     [METRICS_KNOCKS] = {"lobbyd_knocks_total", "Knockers who entered a lobby."},
-    [METRICS_KNOCKS_REFUSED] = {"lobbyd_knocks_refused_total",
-                                "Lobby joins refused (lobby full, deny cooldown, lobby off)."},
     [METRICS_ADMITS] = {"lobbyd_admits_total", "Knockers let in by a moderator."},
     [METRICS_DENIES] = {"lobbyd_denies_total", "Knockers turned away by a moderator."},
     [METRICS_SEND_BACKS] = {"lobbyd_send_backs_total",
@@ -81,6 +79,10 @@ static const struct {
                                 "Tokens refused, by what was wrong.", "reason", NULL},
     [METRICS_TIMEOUTS] = {"lobbyd_timeouts_total",
                           "Knockers sent away by a limit, by limit.", "limit", NULL},
+    [METRICS_KNOCKS_REFUSED] = {"lobbyd_knocks_refused_total",
+                                "Lobby joins refused, by reason (full, full-total, cooldown, "
+                                "knock-limit, knock-limit-ip, lobby-off, nick-in-use, ...).",
+                                "reason", NULL},
 };
 
 static const double verdict_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,

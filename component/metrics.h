@@ -19,7 +19,6 @@
 
 enum metrics_counter {
     METRICS_KNOCKS,                     /* knockers who entered a lobby */
-    METRICS_KNOCKS_REFUSED,             /* lobby joins refused (full, cooldown, ...) */
     METRICS_ADMITS,                     /* knockers let in by a moderator */
     METRICS_DENIES,                     /* knockers turned away by a moderator */
     METRICS_NOTICES,                    /* waiting guests told the last host left */
@@ -36,6 +35,8 @@ enum metrics_family {
     METRICS_VERDICTS,                   /* by action and rule */
     METRICS_TOKEN_REFUSALS,             /* by kind (struct token_reason) */
     METRICS_TIMEOUTS,                   /* by limit (max-wait, end-without-host) */
+    METRICS_KNOCKS_REFUSED,             /* lobby joins refused, by reason (full, cooldown,
+                                           knock-limit, ...: lobby_effect.event) */
     METRICS_N_FAMILIES
 };
 

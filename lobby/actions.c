@@ -29,6 +29,7 @@ static void effect_free(struct lobby_effect *e)
     free(e->actor);
     free(e->newjid);
     free(e->text);
+    free(e->ip);
 }
 
 void lobby_actions_clear(struct lobby_actions *a)
@@ -96,7 +97,8 @@ int lobby_actions_push(struct lobby_actions *a,
          dup_field(&e.subject_jid, src->subject_jid) &&
          dup_field(&e.name, src->name) && dup_field(&e.email, src->email) &&
          dup_field(&e.actor, src->actor) &&
-         dup_field(&e.newjid, src->newjid) && dup_field(&e.text, src->text);
+         dup_field(&e.newjid, src->newjid) && dup_field(&e.text, src->text) &&
+         dup_field(&e.ip, src->ip);
     if (!ok) {
         /* dup_field() left every field it did not reach NULL */
         effect_free(&e);

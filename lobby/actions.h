@@ -26,6 +26,7 @@ struct lobby_effect_src {
     const char *actor;
     const char *newjid;
     const char *text;
+    const char *ip;
     uint64_t knock_ms;
 };
 

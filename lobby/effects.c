@@ -10,10 +10,10 @@
 #include "lobby/effects.h"
 
 int effect_refuse(struct lobby_actions *out, const struct lobby_knock *k,
-                  enum lobby_deny deny, const char *text)
+                  enum lobby_deny deny, const char *why, const char *text)
 {
     return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_REFUSE, .deny = deny, .room = k->lobby_room,
+        .kind = LOBBY_DO_REFUSE, .deny = deny, .event = why, .room = k->lobby_room,
         .to = k->real_jid, .nick = k->nick, .text = text });
 }
 

@@ -11,9 +11,10 @@
 #include "lobby/event.h"
 #include "lobby/room.h"
 
-/* An error presence for the lobby-room join 'k'. */
+/* An error presence for the lobby-room join 'k'; 'why' (static) names the
+ * refusal for counting (lobby_effect.event). */
 int effect_refuse(struct lobby_actions *out, const struct lobby_knock *k,
-                  enum lobby_deny deny, const char *text);
+                  enum lobby_deny deny, const char *why, const char *text);
 
 /* A moderator's self-presence in the lobby room (the answer to its join). */
 int effect_self(struct lobby_actions *out, const struct room *r,

@@ -32,6 +32,13 @@
 #define LOBBY_MAX_OWNERS_PER_ROOM 256  /* main-room owners mirrored per room */
 #define LOBBY_MAX_ADMITTED_PER_ROOM 20000 /* admissions kept per room */
 #define LOBBY_MAX_COOLDOWNS_PER_ROOM 10000 /* deny cooldowns kept per room */
+#define LOBBY_IP_MAX 64                /* a client address as the bridge reports it */
+#define LOBBY_IDENTITY_MAX 3400        /* what a knock counts under (lobby_knock_identity) */
+#define LOBBY_KNOCK_LIMIT_MAX 100      /* knocks a knock limit may allow per window */
+#define LOBBY_KNOCK_WINDOW_MAX_MS (86400u * 1000u) /* longest knock limit window */
+#define LOBBY_MAX_KNOCK_KEYS 20000     /* identities (and addresses) a knock limit tracks */
+#define LOBBY_MAX_KNOCK_FACTS 20000    /* sessions sent to the lobby, remembered for their knock */
+#define LOBBY_KNOCK_FACTS_MS (600u * 1000u) /* how long such a session is remembered */
 /* Effects one event may produce: every waiter plus every moderator twice. */
 #define LOBBY_MAX_EFFECTS \
     (LOBBY_MAX_WAITING_PER_ROOM + 2 * LOBBY_MAX_MODERATORS_PER_ROOM + 16)
@@ -146,6 +153,11 @@ struct lobby_join {
     const char *token_sub;             /* VALID: sub (the tenant), or NULL */
     const char *token_group;           /* VALID: context.group, or NULL */
     bool token_member;                 /* VALID: context.user.affiliation member */
+    const char *token_iss;             /* VALID: iss, or NULL */
+    const char *token_user_id;         /* VALID: context.user.id, or NULL */
+    const char *token_user_name;       /* VALID: context.user.name, or NULL */
+    const char *client_ip;             /* the session's address key (knock_limit_per_ip), or
+                                          NULL: not reported */
 };
 
 /* The answer to one main-room join. */
@@ -190,6 +202,10 @@ struct lobby_config {
     const char *lobby_message;         /* told to every knocker, unless the room has its own;
                                           NULL: none; below LOBBY_MESSAGE_MAX bytes */
     bool show_position;                /* a knocker is told how many wait ahead of it */
+    unsigned knock_limit;              /* knocks per identity in knock_window_ms; 0: off */
+    uint64_t knock_window_ms;          /* 1..LOBBY_KNOCK_WINDOW_MAX_MS when knock_limit is set */
+    unsigned knock_limit_per_ip;       /* knocks per client address in knock_ip_window_ms; 0: off */
+    uint64_t knock_ip_window_ms;
     uint8_t hash_seed[16];             /* random, drawn by the daemon at start */
 };
 
@@ -208,7 +224,8 @@ struct lobby_knock {
 
 /* What the daemon must do after an event; see struct lobby_effect. */
 enum lobby_effect_kind {
-    LOBBY_DO_REFUSE,                   /* error presence for a lobby-room join: deny, text */
+    LOBBY_DO_REFUSE,                   /* error presence for a lobby-room join: deny, text;
+                                          event: why, for counting ("knock-limit" ...) */
     LOBBY_DO_SELF_PRESENCE,            /* 'to' is in 'room' as 'nick' (status 110) */
     LOBBY_DO_OCCUPANT_PRESENCE,        /* tell 'to' that 'nick' (subject_jid, name, email) is in 'room' */
     LOBBY_DO_OCCUPANT_GONE,            /* tell 'to' that 'nick' left 'room'; is_self: 'to' is 'nick' */
@@ -238,7 +255,10 @@ struct lobby_effect {
     bool flag;                         /* NOTIFY_MAIN LOBBY-ENABLED: the new state;
                                           SELF_PRESENCE: the answer to the join itself */
     const char *event;                 /* NOTIFY_MAIN: "LOBBY-ACCESS-GRANTED" ...; DESTROY:
-                                          "max-wait", "end-without-host"; static */
+                                          "max-wait", "end-without-host"; REFUSE: "lobby-off",
+                                          "malformed", "nick-in-use", "moderators-full",
+                                          "cooldown", "full", "full-total", "knock-limit",
+                                          "knock-limit-ip"; static */
     char *room;                        /* lobby-room JID; main-room JID for NOTIFY_MAIN */
     char *to;                          /* full real JID of the recipient */
     char *nick;                        /* the lobby occupant the effect is about */
@@ -248,6 +268,7 @@ struct lobby_effect {
     char *actor;                       /* who did it (moderator's occupant JID or nick) */
     char *newjid;                      /* DESTROY: main room to go to, or NULL */
     char *text;                        /* reason */
+    char *ip;                          /* REFUSE "knock-limit-ip": the address counted */
     uint64_t knock_ms;                 /* NOTIFY_MAIN, DESTROY of a knocker: when it knocked */
 };
 

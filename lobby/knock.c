@@ -3,6 +3,13 @@
  * lobby room), its updates, leaving, a moderator's deny (a kick), and the
  * lobby chat between knockers and moderators.
  *
+ * Knock limits (knock_limit, knock_limit_per_ip): a new knock counts
+ * under the identity and the address that the verdict sending the session
+ * to the lobby knew (lobby_knock_sent(), from lobby_on_join()); a knock
+ * lobbyd did not send there (the stock client always joins the main room
+ * first) counts under its bare JID and the shared address "unknown". Only
+ * knocks that get in line count; a refused one says when to try again.
+ *
  * Who sees whom (jitsi-lobby.md §1.6): a knocker sees only itself;
  * moderators (owners of the main room present in the lobby room) see every
  * knocker with its real JID; knockers never see moderators.
@@ -17,6 +24,7 @@
 #include "lobby/jid.h"
 #include "lobby/lobby.h"
 #include "lobby/lobby_internal.h"
+#include "lobby/rate.h"
 
 /* Why 'k' breaks a limit, or NULL. */
 static const char *knock_problem(const struct lobby_knock *k)
@@ -54,9 +62,9 @@ static int knock_moderator(struct room *r, const struct lobby_knock *k,
 
     if (m == NULL) {
         if (nick_taken(r, k->nick))
-            return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+            return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick-in-use", "nick in use");
         if (r->n_moderators >= LOBBY_MAX_MODERATORS_PER_ROOM)
-            return effect_refuse(out, k, LOBBY_DENY_FULL,
+            return effect_refuse(out, k, LOBBY_DENY_FULL, "moderators-full",
                                  "too many moderators in the lobby room");
         m = room_moderator_add(r, k->nick, k->real_jid);
         if (m == NULL) {
@@ -91,7 +99,7 @@ static int knock_cooling(const struct lobby *lb, const struct room *r,
     if (n < 0)
         text[0] = '\0';
     (void)lb;
-    return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, text);
+    return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, "cooldown", text);
 }
 
 /*
@@ -125,29 +133,112 @@ static int knock_welcome(const struct lobby *lb, const struct room *r,
         .nick = w->nick, .text = text });
 }
 
-static int knock_new(const struct lobby *lb, struct room *r,
+bool lobby_knock_identity(const struct lobby_join *j, char *buf, size_t size)
+{
+    const char *iss, *sub;
+    int n;
+
+    if (size == 0)
+        return false;
+    buf[0] = '\0';
+    iss = j->token_iss != NULL ? j->token_iss : "";
+    sub = j->token_sub != NULL ? j->token_sub : "";
+    if (j->token == LOBBY_TOKEN_VALID && j->token_user_id != NULL && j->token_user_id[0] != '\0')
+        n = snprintf(buf, size, "token id=%s iss=%s sub=%s", j->token_user_id, iss, sub);
+    else if (j->token == LOBBY_TOKEN_VALID && j->token_user_name != NULL &&
+             j->token_user_name[0] != '\0')
+        n = snprintf(buf, size, "token name=%s iss=%s sub=%s", j->token_user_name, iss, sub);
+    else if (j->real_jid != NULL && j->real_jid[0] != '\0')
+        n = snprintf(buf, size, "jid %.*s", (int)lobby_jid_bare_len(j->real_jid), j->real_jid);
+    else
+        return false;
+    return n > 0 && (size_t)n < size;
+}
+
+int lobby_knock_sent(struct lobby *lb, const struct lobby_join *j, uint64_t now_ms)
+{
+    char identity[LOBBY_IDENTITY_MAX];
+
+    if (lb->cfg.knock_limit == 0 && lb->cfg.knock_limit_per_ip == 0)
+        return 0;
+    /* An identity too long to keep whole is counted under its bare JID. */
+    if (!lobby_knock_identity(j, identity, sizeof(identity)) &&
+        snprintf(identity, sizeof(identity), "jid %.*s", (int)lobby_jid_bare_len(j->real_jid),
+                 j->real_jid) < 0)
+        return 0;
+    return rate_facts_put(&lb->sent, j->real_jid, identity, j->client_ip,
+                          now_ms + LOBBY_KNOCK_FACTS_MS);
+}
+
+/* What knock 'k' counts under: the facts of the verdict that sent it
+ * here, else its bare JID and, for the address, the one key shared by
+ * every session lobbyd did not send to the lobby itself. */
+static void knock_keys(const struct lobby *lb, const struct lobby_knock *k, uint64_t now_ms,
+                       char *identity, size_t size, const char **ip)
+{
+    const struct rate_fact *f = rate_facts_find(&lb->sent, k->real_jid, now_ms);
+
+    if (f != NULL) {
+        snprintf(identity, size, "%s", f->identity);
+        *ip = f->ip;
+        return;
+    }
+    snprintf(identity, size, "jid %.*s", (int)lobby_jid_bare_len(k->real_jid), k->real_jid);
+    *ip = LOBBY_KNOCK_IP_UNKNOWN;
+}
+
+/* Refuse a knock past knock_limit or knock_limit_per_ip. */
+static int knock_limited(const struct lobby *lb, const struct lobby_knock *k,
+                         const char *identity, const char *ip, uint64_t now_ms,
+                         struct lobby_actions *out, bool *refused)
+{
+    uint64_t wait_ms = rate_wait_ms(&lb->knocks_by_identity, identity, now_ms), s;
+    const char *why = "knock-limit";
+    char text[LOBBY_TEXT_MAX];
+
+    if (wait_ms == 0 && ip != NULL) {
+        wait_ms = rate_wait_ms(&lb->knocks_by_ip, ip, now_ms);
+        why = "knock-limit-ip";
+    }
+    *refused = wait_ms > 0;
+    if (!*refused)
+        return 0;
+    s = (wait_ms + 999) / 1000;
+    snprintf(text, sizeof(text), "Too many attempts to join this meeting; try again in "
+             "%" PRIu64 " second%s.", s, s == 1 ? "" : "s");
+    return lobby_actions_push(out, &(struct lobby_effect_src){
+        .kind = LOBBY_DO_REFUSE, .deny = LOBBY_DENY_FULL, .event = why,
+        .room = k->lobby_room, .to = k->real_jid, .nick = k->nick, .text = text,
+        .ip = strcmp(why, "knock-limit-ip") == 0 ? ip : NULL });
+}
+
+static int knock_new(struct lobby *lb, struct room *r,
                      const struct lobby_knock *k, uint64_t now_ms,
                      struct lobby_actions *out)
 {
     struct room_waiter *w;
     size_t room_cap = lb->cfg.max_waiting_per_room > 0 ? lb->cfg.max_waiting_per_room
                                                        : LOBBY_MAX_WAITING_PER_ROOM;
-    char text[LOBBY_TEXT_MAX];
+    char text[LOBBY_TEXT_MAX], identity[LOBBY_IDENTITY_MAX];
+    const char *ip;
     bool refused;
 
     if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
         return refused ? 0 : -1;
+    knock_keys(lb, k, now_ms, identity, sizeof(identity), &ip);
+    if (knock_limited(lb, k, identity, ip, now_ms, out, &refused) != 0 || refused)
+        return refused ? 0 : -1;
     if (nick_taken(r, k->nick))
-        return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick in use");
+        return effect_refuse(out, k, LOBBY_DENY_CONFLICT, "nick-in-use", "nick in use");
     if (r->n_waiting >= room_cap) {
         snprintf(text, sizeof(text), "this meeting's lobby is full (%zu waiting); "
                  "please try again later", r->n_waiting);
-        return effect_refuse(out, k, LOBBY_DENY_FULL, text);
+        return effect_refuse(out, k, LOBBY_DENY_FULL, "full", text);
     }
     if (lb->cfg.max_waiting_total > 0 && r->timers->waiting >= lb->cfg.max_waiting_total) {
         snprintf(text, sizeof(text), "the lobby service is full (%zu waiting in all lobbies); "
                  "please try again later", r->timers->waiting);
-        return effect_refuse(out, k, LOBBY_DENY_FULL, text);
+        return effect_refuse(out, k, LOBBY_DENY_FULL, "full-total", text);
     }
     w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
                         k->email, now_ms);
@@ -155,6 +246,11 @@ static int knock_new(const struct lobby *lb, struct room *r,
         errno = ENOMEM;
         return -1;
     }
+    /* Only a knock that gets in line counts: refused ones do not keep a
+     * knocker out longer. */
+    if (rate_count(&lb->knocks_by_identity, identity, now_ms) != 0 ||
+        rate_count(&lb->knocks_by_ip, ip, now_ms) != 0)
+        return -1;
     lobby_hostless_knock(lb, r, now_ms);
     if (effect_self_waiter(out, r, w, true) != 0)
         return -1;
@@ -171,11 +267,11 @@ int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
     int rc;
 
     if (r == NULL || !r->enabled)
-        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED,
+        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, "lobby-off",
                              "Room creation is restricted");
     problem = knock_problem(k);
     if (problem != NULL)
-        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, problem);
+        return effect_refuse(out, k, LOBBY_DENY_NOT_ALLOWED, "malformed", problem);
     if (room_is_owner(r, k->real_jid))
         return knock_moderator(r, k, out);
     if (room_waiter_by_jid(r, k->real_jid) == NULL)

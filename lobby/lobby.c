@@ -40,6 +40,9 @@ void lobby_free(struct lobby *lb)
         return;
     lobby_hash_drain(&lb->rooms, room_drain, NULL);
     lobby_hash_release(&lb->rooms);
+    rate_release(&lb->knocks_by_identity);
+    rate_release(&lb->knocks_by_ip);
+    rate_facts_release(&lb->sent);
     if (lb->service_jids != NULL) {
         for (i = 0; i < lb->cfg.n_service_jids; i++)
             free(lb->service_jids[i]);
@@ -64,7 +67,12 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
     lb->cfg = *cfg;
     lb->cfg.n_service_jids = 0;        /* counts copies made so far */
     room_timers_init(&lb->timers);
-    if (lobby_hash_init(&lb->rooms, cfg->hash_seed) != 0)
+    if (lobby_hash_init(&lb->rooms, cfg->hash_seed) != 0 ||
+        rate_init(&lb->knocks_by_identity, cfg->hash_seed, cfg->knock_limit,
+                  cfg->knock_window_ms, LOBBY_MAX_KNOCK_KEYS) != 0 ||
+        rate_init(&lb->knocks_by_ip, cfg->hash_seed, cfg->knock_limit_per_ip,
+                  cfg->knock_ip_window_ms, LOBBY_MAX_KNOCK_KEYS) != 0 ||
+        rate_facts_init(&lb->sent, cfg->hash_seed, LOBBY_MAX_KNOCK_FACTS) != 0)
         goto out;
     lb->lobby_domain = strdup(cfg->lobby_domain);
     if (lb->lobby_domain == NULL)
@@ -238,7 +246,7 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
     if (v->action == LOBBY_KNOCK) {
         /* Prosody's room is members-only: its lobby room must take knocks. */
         r->enabled = true;
-        return 0;
+        return join->real_jid != NULL ? lobby_knock_sent(lb, join, now_ms) : 0;
     }
     /* The bridge makes the room members-only before the join goes in. */
     if (v->lobby_switch == LOBBY_SWITCH_ON)
@@ -820,6 +828,11 @@ int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
     while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&
            c->deadline_ms <= now_ms)
         room_cooldown_remove(c);
+    /* Knock counts and facts only free memory when they end: no deadline
+     * of their own wakes the daemon (lobby_next_deadline()). */
+    rate_expire(&lb->knocks_by_identity, now_ms);
+    rate_expire(&lb->knocks_by_ip, now_ms);
+    rate_facts_expire(&lb->sent, now_ms);
     duration_words(lb->cfg.max_wait_ms, d, sizeof(d));
     snprintf(text, sizeof(text), "Nobody let you in within %s; please try again later.", d);
     while (lb->cfg.max_wait_ms > 0 && (w = TAILQ_FIRST(&lb->timers.waiters)) != NULL &&

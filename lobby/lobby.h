@@ -94,6 +94,32 @@
  *  - ignored: the lobby never looks at the password; Prosody still checks
  *    it when the join goes through.
  * With the lobby off the password is Prosody's business alone.
+ *
+ * Knock limits (lobby_config.knock_limit, knock_limit_per_ip; 0: off):
+ *  - A knock is a new knocker entering a lobby room (not an update, not a
+ *    moderator). At most knock_limit of them per identity, and at most
+ *    knock_limit_per_ip per client address, in any window of the
+ *    configured length (a sliding window), across all meetings. Only
+ *    knocks that get in line count; a refused one does not prolong the
+ *    wait. The refusal is a REFUSE full with "Too many attempts to join
+ *    this meeting; try again in N seconds." (N: until the oldest counted
+ *    knock leaves the window) and event "knock-limit" / "knock-limit-ip"
+ *    (that one carries the address, for the daemon's log line).
+ *  - The knock itself carries neither identity nor address: it comes from
+ *    the client straight to the lobby room. lobby_on_join() remembers
+ *    both from the join facts whenever its verdict is KNOCK (for
+ *    LOBBY_KNOCK_FACTS_MS, at most LOBBY_MAX_KNOCK_FACTS sessions, the
+ *    oldest forgotten first). The identity is lobby_knock_identity(); the
+ *    address is lobby_join.client_ip as the daemon keyed it. A session
+ *    remembered without an address (a bridge that does not report one) is
+ *    not address-limited; a knock lobbyd did not send to the lobby counts
+ *    under its bare JID and the one address "unknown", so knocking on the
+ *    lobby room directly does not escape the address limit.
+ *  - Each limit tracks at most LOBBY_MAX_KNOCK_KEYS keys; a new key in a
+ *    full table evicts the one that knocked longest ago. A reload that
+ *    changes a limit or its window starts that count afresh. The counts
+ *    are not saved across a restart (lobby_save()): they hold client
+ *    addresses, which do not belong on disk, and they last a window.
  */
 #ifndef LOBBYD_LOBBY_LOBBY_H
 #define LOBBYD_LOBBY_LOBBY_H
@@ -237,12 +263,33 @@ int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
  * - Anyone else knocks: SELF_PRESENCE, then OCCUPANT_PRESENCE to every
  *   moderator. A session already waiting keeps its first nick (the
  *   presence is an update). Refused with REFUSE when its deny cooldown
- *   runs (not-allowed), the nick is taken (conflict), the lobby holds
+ *   runs (not-allowed), a knock limit is reached (full, "Too many
+ *   attempts to join this meeting; try again in N seconds."; see
+ *   "Knock limits" below), the nick is taken (conflict), the lobby holds
  *   LOBBY_MAX_WAITING_PER_ROOM (full), or a string breaks its limit.
+ *   Each REFUSE names why in 'event'.
  * Returns 0 or -1.
  */
 int lobby_on_knock(struct lobby *lb, const struct lobby_knock *k,
                    uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * What the knock limit (knock_limit) counts the knocks of 'j' under,
+ * written into 'buf' ('size' bytes, LOBBY_IDENTITY_MAX is enough for any
+ * join whose strings keep their limits):
+ *   "token id=ID iss=ISS sub=SUB"     a valid token with context.user.id;
+ *   "token name=NAME iss=ISS sub=SUB" a valid token with only
+ *                                     context.user.name;
+ *   "jid BARE"                        anyone else (no token, a refused
+ *                                     one, or one naming nobody): the
+ *                                     bare real JID.
+ * A valid token's user is the same person on every connection, so all
+ * their sessions share one count; an anonymous login gets a fresh bare
+ * JID per connection, which is why knock_limit_per_ip exists too.
+ * Returns false (with 'buf' possibly truncated) when there is no real JID
+ * or the text does not fit. Cannot fail otherwise.
+ */
+bool lobby_knock_identity(const struct lobby_join *j, char *buf, size_t size);
 
 /*
  * A later presence of a waiting knocker carrying its e-mail and/or display

@@ -9,7 +9,11 @@
 #include "lobby/admit.h"
 #include "lobby/event.h"
 #include "lobby/hash.h"
+#include "lobby/rate.h"
 #include "lobby/room.h"
+
+/* The address key of knocks lobbyd did not send to the lobby itself. */
+#define LOBBY_KNOCK_IP_UNKNOWN "unknown"
 
 struct lobby {
     struct lobby_config cfg;           /* strings below are owned copies */
@@ -19,6 +23,9 @@ struct lobby {
     char *lobby_message;               /* cfg.lobby_message */
     struct lobby_hash rooms;           /* struct room by node */
     struct room_timers timers;
+    struct rate_table knocks_by_identity;  /* knock_limit */
+    struct rate_table knocks_by_ip;    /* knock_limit_per_ip */
+    struct rate_facts sent;            /* sessions a verdict sent to the lobby, for their knock */
 };
 
 /* The state of main room 'jid', or NULL if lobbyd keeps none. */
@@ -59,5 +66,12 @@ int lobby_admit_waiter(struct room *r, struct room_waiter *w, const char *actor,
 int lobby_deny_waiter(struct lobby *lb, struct room *r, struct room_waiter *w,
                       const char *actor_nick, const char *actor_jid, const char *reason,
                       uint64_t now_ms, struct lobby_actions *out);
+
+/*
+ * A verdict sent 'j' to the lobby: remember who it is (lobby_knock_
+ * identity()) and its address for its knock, LOBBY_KNOCK_FACTS_MS long,
+ * when a knock limit is set. Returns 0, or -1 with errno ENOMEM.
+ */
+int lobby_knock_sent(struct lobby *lb, const struct lobby_join *j, uint64_t now_ms);
 
 #endif /* LOBBYD_LOBBY_LOBBY_INTERNAL_H */

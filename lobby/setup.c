@@ -46,6 +46,13 @@ const char *lobby_config_problem(const struct lobby_config *cfg)
         if (cfg->admit_rules == NULL || !lobby_admit_parse(cfg->admit_rules[i], &r, why, sizeof(why)))
             return "an admission rule does not parse (lobby_admit_parse says why)";
     }
+    if (cfg->knock_limit > LOBBY_KNOCK_LIMIT_MAX || cfg->knock_limit_per_ip > LOBBY_KNOCK_LIMIT_MAX)
+        return "a knock limit allows more knocks than LOBBY_KNOCK_LIMIT_MAX";
+    if ((cfg->knock_limit > 0 &&
+         (cfg->knock_window_ms == 0 || cfg->knock_window_ms > LOBBY_KNOCK_WINDOW_MAX_MS)) ||
+        (cfg->knock_limit_per_ip > 0 &&
+         (cfg->knock_ip_window_ms == 0 || cfg->knock_ip_window_ms > LOBBY_KNOCK_WINDOW_MAX_MS)))
+        return "a knock limit's window is empty or longer than a day";
     if (cfg->max_waiting_per_room > LOBBY_MAX_WAITING_PER_ROOM)
         return "max_waiting_per_room is above what one lobby holds";
     if (cfg->lobby_message != NULL && strnlen(cfg->lobby_message, LOBBY_MESSAGE_MAX) >= LOBBY_MESSAGE_MAX)
@@ -124,5 +131,8 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
     fresh->lobby_message = message;
     lobby_free(fresh);
     clamp_deadlines(&lb->timers, &lb->cfg, now_ms);
+    /* A changed knock limit counts afresh; an unchanged one keeps counting. */
+    rate_configure(&lb->knocks_by_identity, cfg->knock_limit, cfg->knock_window_ms);
+    rate_configure(&lb->knocks_by_ip, cfg->knock_limit_per_ip, cfg->knock_ip_window_ms);
     return 0;
 }

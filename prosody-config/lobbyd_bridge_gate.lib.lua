@@ -111,6 +111,9 @@ local function ask(origin, stanza, room_jid, facts)
 			["room-exists"] = facts.exists;
 			["members-only"] = facts.members_only;
 			password = facts.password;
+			-- The client's address (Prosody's session.ip: the socket's peer, or for WebSocket
+			-- and BOSH the X-Forwarded-For of a trusted_proxies proxy), for knock_limit_per_ip.
+			ip = type(origin.ip) == "string" and origin.ip or nil;
 		});
 	if display_name then iq:text_tag("display-name", display_name); end
 	if token then iq:text_tag("token", token); end

@@ -3,7 +3,7 @@
  *
  * Stanzas handled here:
  *   in:  <iq type='get'><join xmlns='urn:lobbyd:bridge:0' room nick jid
- *          session affiliation room-exists members-only password>
+ *          session affiliation room-exists members-only password [ip]>
  *          [<display-name>…</display-name>] [<token>…</token>]</join></iq>
  *   out: <iq type='result'><verdict xmlns='urn:lobbyd:bridge:0' action
  *          [affiliation] rule [lobby] [type condition] [password='supply']>[text]</verdict></iq>
@@ -17,6 +17,7 @@
  */
 #include "xmpp/bridge.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,29 @@ static int opt_text(xmpp_stanza_t *el, const char *name, size_t max, char **out,
     return 0;
 }
 
+/* The optional ip attribute: an IPv4 or IPv6 address as text (a zone
+ * after '%' allowed); absent or empty gives NULL. */
+static int opt_ip(xmpp_stanza_t *el, char **out, char *why)
+{
+    const char *v = xmpp_stanza_get_attribute(el, "ip");
+
+    *out = NULL;
+    if (v == NULL || *v == '\0')
+        return 0;
+    if (strlen(v) > BRIDGE_IP_MAX) {
+        snprintf(why, BRIDGE_WHY_MAX, "attribute ip is longer than %d bytes", BRIDGE_IP_MAX);
+        return -1;
+    }
+    for (const char *p = v; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && strchr(".:%-_", *p) == NULL) {
+            snprintf(why, BRIDGE_WHY_MAX, "attribute ip is not an IP address");
+            return -1;
+        }
+    }
+    *out = xstrdup(v);
+    return 0;
+}
+
 int bridge_parse_join(xmpp_stanza_t *join, struct bridge_join *out, char *why)
 {
     struct bridge_join j;
@@ -123,7 +147,8 @@ int bridge_parse_join(xmpp_stanza_t *join, struct bridge_join *out, char *why)
         bool_attr(join, "room-exists", &j.room_exists, why) == -1 ||
         bool_attr(join, "members-only", &j.members_only, why) == -1 ||
         opt_text(join, "display-name", BRIDGE_NAME_MAX, &j.display_name, NULL, why) == -1 ||
-        opt_text(join, "token", BRIDGE_TOKEN_MAX, &j.token, &j.token_len, why) == -1)
+        opt_text(join, "token", BRIDGE_TOKEN_MAX, &j.token, &j.token_len, why) == -1 ||
+        opt_ip(join, &j.ip, why) == -1)
         goto fail;
     if (strchr(j.room, '@') == NULL || strchr(j.room, '/') != NULL) {
         snprintf(why, BRIDGE_WHY_MAX, "room is not a bare room JID");
@@ -157,6 +182,7 @@ void bridge_join_clear(struct bridge_join *j)
     free(j->affiliation);
     free(j->password);
     free(j->display_name);
+    free(j->ip);
     if (j->token != NULL) {
         /* A token is a bearer credential: do not leave it in freed memory. */
         OPENSSL_cleanse(j->token, j->token_len);

@@ -14,6 +14,8 @@
 
 #include <strophe.h>
 
+#include "lobby/event.h"
+
 #define BRIDGE_NS "urn:lobbyd:bridge:0"
 #define BRIDGE_JID_MAX 3071             /* RFC 7622: three parts of 1023 bytes */
 #define BRIDGE_NICK_MAX 1023
@@ -23,6 +25,7 @@
                                            oversized token is refused there with a reason */
 #define BRIDGE_SESSION_MAX 128
 #define BRIDGE_WHY_MAX 200
+#define BRIDGE_IP_MAX (LOBBY_IP_MAX - 1) /* an IPv6 address with a zone fits */
 
 /* One pre-join, as reported by the bridge. Every string is owned by the
  * struct and freed by bridge_join_clear(). Optional ones may be NULL. */
@@ -36,6 +39,7 @@ struct bridge_join {
     char *display_name;         /* NULL: none given */
     char *token;                /* NULL: no token */
     size_t token_len;
+    char *ip;                   /* the client's address, NULL: not reported */
     bool room_exists;
     bool members_only;
 };

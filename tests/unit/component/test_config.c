@@ -106,6 +106,18 @@ static const struct bad_case bad_cases[] = {
      "5: key \"webhook_retries\": \"21\" is not a whole number from 0 to 20"},
     {"webhook queue of nothing", BASE "webhook_queue_max = 0\n",
      "5: key \"webhook_queue_max\": \"0\" is not a whole number from 1 to 1000000"},
+    {"knock limit without a window", BASE "knock_limit = 5\n",
+     "5: key \"knock_limit\": \"5\" is not N/SECONDS (e.g. 5/60) or 0"},
+    {"knock limit of no knocks", BASE "knock_limit = 0/60\n",
+     "5: key \"knock_limit\": \"0/60\": N must be a whole number from 1 to 100"},
+    {"knock limit too high", BASE "knock_limit_per_ip = 101/60\n",
+     "5: key \"knock_limit_per_ip\": \"101/60\": N must be a whole number from 1 to 100"},
+    {"knock limit of an empty window", BASE "knock_limit = 5/0\n",
+     "5: key \"knock_limit\": \"5/0\": SECONDS must be a whole number from 1 to 86400"},
+    {"knock limit window too long", BASE "knock_limit_per_ip = 5/86401\n",
+     "SECONDS must be a whole number from 1 to 86400"},
+    {"knock limit in words", BASE "knock_limit = five/minute\n", "N must be a whole number"},
+    {"knock limit with a unit", BASE "knock_limit = 5/60s\n", "SECONDS must be a whole number"},
     {"no secret at all", "component_jid = a\nmain_domain = b\nmuc_domain = c\n",
      "key \"component_secret_file\": required (or set LOBBYD_COMPONENT_SECRET)"},
 };
@@ -149,7 +161,8 @@ static void test_values_and_defaults(void **state)
                               "password_mode = also-required\n"
                               "service_jid = recorder.meet.test\nservice_jid = sip@auth.meet.test\n"
                               "jwt_app_id = app\njwt_leeway = 5\nrejoin_window = 0\n"
-                              "admit = staff email-domain example.com\nadmit = sip jid sip.meet.test\n",
+                              "admit = staff email-domain example.com\nadmit = sip jid sip.meet.test\n"
+                              "knock_limit = 5/60\n",
                               errs, sizeof(errs));
 
     (void)state;
@@ -164,6 +177,10 @@ static void test_values_and_defaults(void **state)
     assert_int_equal(cfg->service_jids.n, 2);
     assert_string_equal(cfg->service_jids.items[1], "sip@auth.meet.test");
     assert_int_equal(cfg->rejoin_window_s, 0);
+    assert_int_equal(cfg->knock_limit.count, 5);
+    assert_int_equal(cfg->knock_limit.window_s, 60);
+    /* unset: off */
+    assert_int_equal(cfg->knock_limit_per_ip.count, 0);
     assert_int_equal(cfg->admit_rules.n, 2);
     assert_string_equal(cfg->admit_rules.items[1], "sip jid sip.meet.test");
     assert_string_equal(cfg->token.app_id, "app");

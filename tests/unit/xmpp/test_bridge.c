@@ -110,6 +110,16 @@ static const struct parse_case parse_cases[] = {
                          "0123456789012345678901234567890123456789012345678901234567890123x' "
                          "affiliation='none' room-exists='true' members-only='false' "
                          "password='none'/>", "attribute session is 129 bytes"},
+    {"with an IPv4 address", J_OPEN J_FACTS " ip='203.0.113.7'/>", NULL},
+    {"with an IPv6 address and zone", J_OPEN J_FACTS " ip='fe80::1%eth0'/>", NULL},
+    {"empty address is none", J_OPEN J_FACTS " ip=''/>", NULL},
+    {"address with a space", J_OPEN J_FACTS " ip='1.2.3.4 5'/>",
+     "attribute ip is not an IP address"},
+    {"address with markup", J_OPEN J_FACTS " ip='1.2.3.4&lt;'/>",
+     "attribute ip is not an IP address"},
+    {"address too long", J_OPEN J_FACTS " ip='"
+                         "0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000'/>",
+     "attribute ip is longer than 63 bytes"},
     {"token in another namespace is ignored",
      J_OPEN J_FACTS "><token xmlns='urn:other'>x</token></join>", NULL},
 };
@@ -140,7 +150,8 @@ static void test_parse_fields(void **state)
 {
     xmpp_stanza_t *st = parse(J_OPEN "room='r@conference.meet.test' nick='ab12' "
                               "jid='u@meet.test/res' session='s1' affiliation='member' "
-                              "room-exists='false' members-only='true' password='wrong'>"
+                              "room-exists='false' members-only='true' password='wrong' "
+                              "ip='2001:db8::5'>"
                               "<display-name>Zoë &amp; co</display-name>"
                               "<token>aaa.bbb.ccc</token></join>");
     struct bridge_join j;
@@ -159,6 +170,7 @@ static void test_parse_fields(void **state)
     assert_string_equal(j.display_name, "Zoë & co");
     assert_string_equal(j.token, "aaa.bbb.ccc");
     assert_int_equal(j.token_len, 11);
+    assert_string_equal(j.ip, "2001:db8::5");
     bridge_join_clear(&j);
     assert_null(j.token);
     xmpp_stanza_release(st);
