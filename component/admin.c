@@ -18,13 +18,19 @@
 
 #define MAX_JID 1024
 
+/* lobby_operator_admit() and its kind: one meeting, one nick. */
+typedef int (*operator_fn)(struct lobby *lb, const char *room, const char *nick,
+                           const char *operator, uint64_t now_ms, struct lobby_actions *out);
+
 struct command {
     const char *node;
     const char *name;
     const char *instructions;
     const struct adhoc_field *fields;  /* what the form asks, NULL-var terminated */
-    void (*run)(struct admin *a, const struct adhoc_request *rq, const char *room,
-                uint64_t now_ms, struct adhoc_reply *reply);
+    void (*run)(struct admin *a, const struct command *c, const struct adhoc_request *rq,
+                const char *room, uint64_t now_ms, struct adhoc_reply *reply);
+    operator_fn op;                    /* for run_on_nick */
+    const char *did;                   /* for run_on_nick: what it did, for the log */
 };
 
 static const struct adhoc_field room_nick_fields[] = {
@@ -130,12 +136,12 @@ static int list_waiter(void *arg, const struct lobby_meeting *m, const struct lo
     return 0;
 }
 
-static void run_list(struct admin *a, const struct adhoc_request *rq, const char *room,
-                     uint64_t now_ms, struct adhoc_reply *reply)
+static void run_list(struct admin *a, const struct command *c, const struct adhoc_request *rq,
+                     const char *room, uint64_t now_ms, struct adhoc_reply *reply)
 {
     struct list_walk lw = { a, 0, 0 };
 
-    (void)rq;
+    (void)c;
     (void)room;
     (void)lobby_each_meeting(a->lobby, now_ms, list_meeting, list_waiter, &lw);
     done(a, reply, "info", "%zu meeting%s with a lobby or someone waiting, %zu waiting",
@@ -196,39 +202,24 @@ static void acted(struct admin *a, const struct adhoc_request *rq, const char *r
     done(a, reply, "info", "%s: %s", room, what);
 }
 
-static void run_admit(struct admin *a, const struct adhoc_request *rq, const char *room,
-                      uint64_t now_ms, struct adhoc_reply *reply)
+/* admit, deny, send-back: the command's lobby call on the submitted nick. */
+static void run_on_nick(struct admin *a, const struct command *c, const struct adhoc_request *rq,
+                        const char *room, uint64_t now_ms, struct adhoc_reply *reply)
 {
-    int rc = lobby_operator_admit(a->lobby, room, adhoc_value(rq, "nick"), rq->from, now_ms,
-                                  a->actions);
+    int rc = c->op(a->lobby, room, adhoc_value(rq, "nick"), rq->from, now_ms, a->actions);
 
-    acted(a, rq, room, rc, errno, "admitted", reply);
+    acted(a, rq, room, rc, errno, c->did, reply);
 }
 
-static void run_deny(struct admin *a, const struct adhoc_request *rq, const char *room,
-                     uint64_t now_ms, struct adhoc_reply *reply)
-{
-    int rc = lobby_operator_deny(a->lobby, room, adhoc_value(rq, "nick"), rq->from, now_ms,
-                                 a->actions);
-
-    acted(a, rq, room, rc, errno, "denied", reply);
-}
-
-static void run_send_back(struct admin *a, const struct adhoc_request *rq, const char *room,
-                          uint64_t now_ms, struct adhoc_reply *reply)
-{
-    int rc = lobby_operator_send_back(a->lobby, room, adhoc_value(rq, "nick"), rq->from, now_ms,
-                                      a->actions);
-
-    acted(a, rq, room, rc, errno, "sent back to the lobby", reply);
-}
-
-static void run_lobby(struct admin *a, const struct adhoc_request *rq, const char *room,
-                      uint64_t now_ms, struct adhoc_reply *reply)
+static void run_lobby(struct admin *a, const struct command *c, const struct adhoc_request *rq,
+                      const char *room, uint64_t now_ms, struct adhoc_reply *reply)
 {
     const char *v = adhoc_value(rq, "enabled");
-    bool on = v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+    bool on;
     int rc;
+
+    (void)c;
+    on = v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 
     if (v == NULL || (!on && strcmp(v, "0") != 0 && strcmp(v, "false") != 0)) {
         refuse(reply, "modify", "bad-request", "the field 'enabled' must be true or false");
@@ -241,11 +232,12 @@ static void run_lobby(struct admin *a, const struct adhoc_request *rq, const cha
 
 /* ---- reload ---- */
 
-static void run_reload(struct admin *a, const struct adhoc_request *rq, const char *room,
-                       uint64_t now_ms, struct adhoc_reply *reply)
+static void run_reload(struct admin *a, const struct command *c, const struct adhoc_request *rq,
+                       const char *room, uint64_t now_ms, struct adhoc_reply *reply)
 {
     int rc;
 
+    (void)c;
     (void)room;
     (void)now_ms;
     if (a->reload == NULL) {
@@ -266,17 +258,19 @@ static void run_reload(struct admin *a, const struct adhoc_request *rq, const ch
 }
 
 static const struct command commands[] = {
-    { "list-lobbies", "List the lobbies and who waits", NULL, NULL, run_list },
+    { "list-lobbies", "List the lobbies and who waits", NULL, NULL, run_list, NULL, NULL },
     { "admit", "Admit someone waiting in a lobby",
-      "Who to let in: the meeting and the nick list-lobbies shows.", room_nick_fields, run_admit },
+      "Who to let in: the meeting and the nick list-lobbies shows.", room_nick_fields, run_on_nick,
+      lobby_operator_admit, "admitted" },
     { "deny", "Deny someone waiting in a lobby",
       "Who to send away: the meeting and the nick list-lobbies shows.", room_nick_fields,
-      run_deny },
+      run_on_nick, lobby_operator_deny, "denied" },
     { "send-back", "Send a participant back to the lobby",
-      "The meeting and the participant's nick in it.", send_back_fields, run_send_back },
+      "The meeting and the participant's nick in it.", send_back_fields, run_on_nick,
+      lobby_operator_send_back, "sent back to the lobby" },
     { "lobby", "Turn a meeting's lobby on or off",
-      "The meeting, and whether its lobby is on.", lobby_fields, run_lobby },
-    { "reload", "Reload the configuration", NULL, NULL, run_reload },
+      "The meeting, and whether its lobby is on.", lobby_fields, run_lobby, NULL, NULL },
+    { "reload", "Reload the configuration", NULL, NULL, run_reload, NULL, NULL },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -369,7 +363,7 @@ void admin_run(struct admin *a, const struct adhoc_request *rq, uint64_t now_ms,
             return;
         }
     }
-    c->run(a, rq, room, now_ms, reply);
+    c->run(a, c, rq, room, now_ms, reply);
 }
 
 void admin_clear(struct admin *a)

@@ -86,17 +86,31 @@ int lobby_operator_send_back(struct lobby *lb, const char *room, const char *nic
     return send_back(r, nick, NULL, now_ms, out);
 }
 
+/* The meeting 'room' names and its waiter 'nick' ('*w', NULL when nobody
+ * waits so), or NULL with errno ENOENT when lobbyd knows no such meeting. */
+static struct room *find_waiter(const struct lobby *lb, const char *room, const char *nick,
+                                struct room_waiter **w)
+{
+    struct room *r = find_meeting(lb, room);
+
+    *w = NULL;
+    if (r == NULL) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (nick != NULL)
+        *w = room_waiter_by_nick(r, nick);
+    return r;
+}
+
 int lobby_operator_admit(struct lobby *lb, const char *room, const char *nick,
                          const char *operator, uint64_t now_ms, struct lobby_actions *out)
 {
-    struct room *r = find_meeting(lb, room);
     struct room_waiter *w;
+    struct room *r = find_waiter(lb, room, nick, &w);
 
-    if (r == NULL) {
-        errno = ENOENT;
+    if (r == NULL)
         return -1;
-    }
-    w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
     if (w == NULL)
         return 0;
     if (lobby_admit_waiter(r, w, operator, now_ms, out) != 0)
@@ -111,14 +125,11 @@ int lobby_operator_admit(struct lobby *lb, const char *room, const char *nick,
 int lobby_operator_deny(struct lobby *lb, const char *room, const char *nick,
                         const char *operator, uint64_t now_ms, struct lobby_actions *out)
 {
-    struct room *r = find_meeting(lb, room);
     struct room_waiter *w;
+    struct room *r = find_waiter(lb, room, nick, &w);
 
-    if (r == NULL) {
-        errno = ENOENT;
+    if (r == NULL)
         return -1;
-    }
-    w = nick != NULL ? room_waiter_by_nick(r, nick) : NULL;
     if (w == NULL)
         return 0;
     return lobby_deny_waiter(lb, r, w, NULL, operator, NULL, now_ms, out);
