@@ -57,7 +57,7 @@ LIBCOMP  = $(BUILD)/libcomponent.a
 LOBBYD   = $(BUILD)/lobbyd
 
 .PHONY: all test check integration e2e asan valgrind fuzz bench lint install uninstall clean \
-        stack stack-down demo deps backports suites-backports docker-check deb deb-check
+        stack stack-down demo deps backports suites-backports docker-check deb deb-check deb-stack
 all: $(LOBBYD)
 
 deps:
@@ -156,7 +156,7 @@ suites-backports:
 	esac
 
 # Everything CI runs: lint, unit tests, the docker-jitsi-meet check, the Debian package (built,
-# unpacked, checked, lintian), the integration and browser suites against the system's Prosody
+# unpacked, checked, lintian, then its own files on the real stack), the integration and browser suites against the system's Prosody
 # and libstrophe, all three again against bookworm-backports' Prosody 13 and libstrophe 0.14,
 # then the unit and integration suites under ASan/UBSan (system Prosody). The last line sums the
 # plain runs: "check: N passed, N failed".
@@ -168,6 +168,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory deb-check
 	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory deb-stack
 	$(Q)$(MAKE) --no-print-directory suites-backports
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)bash tests/summary $(BUILD)/test-results
@@ -256,6 +257,16 @@ deb:
 # Builds the package and checks it as an operator would get it (tests/deb-check).
 deb-check:
 	$(Q)RESULTS_DIR=$(RESULTS) bash tests/deb-check
+
+# The built package at work on the real stack: its own lobbyd, bridge and snippet, unpacked
+# into a scratch root, under the integration tests of an operator's first hour (joins, lobby,
+# metrics, audit, webhook, admin commands), against the system's Prosody and, where it is not
+# 13 already, bookworm-backports' Prosody 13.
+deb-stack:
+	$(Q)RESULTS_DIR=$(RESULTS) bash tests/deb-stack package
+	$(Q)case "$$(cat /usr/lib/prosody/prosody.version 2>/dev/null)" in 13.*) ;; *) \
+	    $(MAKE) --no-print-directory backports && \
+	    PROSODY=$(BACKPORTS)/bin/prosody RESULTS_DIR=$(RESULTS) bash tests/deb-stack package-13 ;; esac
 
 clean:
 	rm -rf build
