@@ -3,11 +3,13 @@
 // library's own XMPP connection; the participant's client shows what it shows for being kicked
 // (KICKED, with lobbyd's reason and the owner as actor, and it leaves), a bystander sees
 // PARTICIPANT_KICKED; joining again, the participant is sent to the lobby (membersOnly) although
-// its lobby-bypass token would otherwise let it in, and the owner sees it knock. Approved, it is
-// back in the meeting.
+// its lobby-bypass token would otherwise let it in, and the owner sees it knock, with the name
+// and e-mail of its token in place of the ones it typed (what lobbyd vouches for). Approved, it
+// is back in the meeting.
 import { describe, test } from "../integration/lib/test.mjs";
 import assert from "node:assert/strict";
 import { useE2E } from "./lib/harness.mjs";
+import { mintLocal } from "../integration/lib/token.mjs";
 
 const JOIN_RESULT = ["CONFERENCE_JOINED", "CONFERENCE_FAILED"];
 const NS_MODERATION = "urn:lobbyd:moderation:0";
@@ -37,7 +39,9 @@ describe("send back to the lobby, driven by the real client library", () => {
 			// The participant's lobby-bypass token lets it straight in.
 			let oSince = owner.mark();
 			const vip = await e2e.client("vip");
-			await joined(vip, "VIP", e2e.token(room, { bypass: true, name: "VIP" }));
+			const vipToken = mintLocal(e2e.stack, { room, claims: { context: { user: {
+				id: "u-vip", name: "VIP", email: "vip@example.com", lobby_bypass: true } } } });
+			await joined(vip, "VIP", vipToken);
 			assert.equal(await vip.call("isModerator"), false);
 			const vipId = await vip.call("myUserId");
 			await owner.waitFor("USER_JOINED", { since: oSince, match: (a) => a[0] === vipId });
@@ -68,8 +72,15 @@ describe("send back to the lobby, driven by the real client library", () => {
 			assert.equal(refused.args[0], "conference.connectionError.membersOnly");
 			assert.equal(refused.args[1], lobby);
 			oSince = owner.mark();
-			await vip.call("joinLobby", "VIP", "vip@example.com");
-			const knock = await owner.waitFor("LOBBY_USER_JOINED", { since: oSince, match: (a) => a[1] === "VIP" });
+			// It types another name and e-mail; the owner's library reports its token's.
+			await vip.call("joinLobby", "typed name", "typed@example.org");
+			const knock = await owner.waitFor("LOBBY_USER_JOINED", { since: oSince });
+			assert.equal(knock.args[1], "VIP", `the knocker's name: ${JSON.stringify(knock.args)}`);
+			await owner.waitFor("LOBBY_USER_UPDATED", { since: oSince,
+				match: (a) => a[0] === knock.args[0] && a[1]?.email === "vip@example.com" });
+			const typed = owner.events.slice(oSince).find((e) => e.name.startsWith("LOBBY_USER_")
+				&& JSON.stringify(e.args).includes("typed"));
+			assert.equal(typed, undefined, `the owner was shown what the knocker typed: ${JSON.stringify(typed?.args)}`);
 
 			since = vip.mark();
 			await owner.call("lobbyApproveAccess", knock.args[0]);
