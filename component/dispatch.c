@@ -633,10 +633,13 @@ static int handle_on_muc(void *arg, const struct muc_request *rq, const struct l
     case MUC_REQ_JOIN:
         rc = lobby_on_knock(d->lobby, &k, now, &d->actions);
         if (rc != -1 && d->actions.n > 0 && d->actions.v[0].kind != LOBBY_DO_REFUSE)
-            log_info("lobby: knock room=%s nick=\"%s\" jid=%s name=\"%s\" moderator=%s",
-                     rq->lobby_room, qnick, rq->real_jid,
-                     log_quote(k.display_name, qname, sizeof(qname)),
-                     d->actions.v[0].is_moderator ? "yes" : "no");
+            log_info("lobby: knock room=%s nick=\"%s\" jid=%s name=\"%s\" moderator=%s"
+                     " verified=%s", rq->lobby_room, qnick, rq->real_jid,
+                     log_quote(d->actions.v[0].name != NULL ? d->actions.v[0].name
+                                                            : k.display_name,
+                               qname, sizeof(qname)),
+                     d->actions.v[0].is_moderator ? "yes" : "no",
+                     d->actions.v[0].verified == LOBBY_VERIFIED_TOKEN ? "token" : "none");
         break;
     case MUC_REQ_UPDATE:
         rc = lobby_on_knock_update(d->lobby, &k, now, &d->actions);
@@ -794,9 +797,11 @@ static void count_effects(struct dispatch *d)
             if (!e->flag || e->is_moderator)
                 break;
             metrics_add(d->metrics, METRICS_KNOCKS);
-            audit_write(d->audit, "knock", json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "room", e->room,
-                                                     "nick", e->nick, "jid", e->to, "name",
-                                                     e->name, "email", e->email));
+            audit_write(d->audit, "knock",
+                        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s}", "room", e->room, "nick",
+                                  e->nick, "jid", e->to, "name", e->name, "email", e->email,
+                                  "verified",
+                                  e->verified == LOBBY_VERIFIED_TOKEN ? "token" : "none"));
             break;
         case LOBBY_DO_REFUSE:
             /* The address stays out of the audit trail: the rule says enough. */

@@ -26,6 +26,8 @@ static void effect_free(struct lobby_effect *e)
     free(e->subject_jid);
     free(e->name);
     free(e->email);
+    free(e->verified_name);
+    free(e->verified_email);
     free(e->actor);
     free(e->newjid);
     free(e->text);
@@ -92,10 +94,13 @@ int lobby_actions_push(struct lobby_actions *a,
     e.flag = src->flag;
     e.event = src->event;
     e.knock_ms = src->knock_ms;
+    e.verified = src->verified;
     ok = dup_field(&e.room, src->room) && dup_field(&e.to, src->to) &&
          dup_field(&e.nick, src->nick) &&
          dup_field(&e.subject_jid, src->subject_jid) &&
          dup_field(&e.name, src->name) && dup_field(&e.email, src->email) &&
+         dup_field(&e.verified_name, src->verified_name) &&
+         dup_field(&e.verified_email, src->verified_email) &&
          dup_field(&e.actor, src->actor) &&
          dup_field(&e.newjid, src->newjid) && dup_field(&e.text, src->text) &&
          dup_field(&e.ip, src->ip);

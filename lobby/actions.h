@@ -23,6 +23,9 @@ struct lobby_effect_src {
     const char *subject_jid;
     const char *name;
     const char *email;
+    enum lobby_verified verified;
+    const char *verified_name;
+    const char *verified_email;
     const char *actor;
     const char *newjid;
     const char *text;

@@ -28,22 +28,34 @@ int effect_self(struct lobby_actions *out, const struct room *r,
         .flag = true });
 }
 
+/* A knocker's presence, as every occupant sees it: the name and e-mail
+ * its token verified in place of typed ones, and what lobbyd vouches for. */
+static struct lobby_effect_src waiter_presence(const struct room *r, const struct room_waiter *w,
+                                               enum lobby_effect_kind kind, const char *to)
+{
+    return (struct lobby_effect_src){
+        .kind = kind, .room = r->lobby_jid, .to = to, .nick = w->nick,
+        .subject_jid = w->real_jid, .name = room_waiter_shown_name(w),
+        .email = room_waiter_shown_email(w),
+        .verified = w->verified ? LOBBY_VERIFIED_TOKEN : LOBBY_VERIFIED_NONE,
+        .verified_name = w->verified_name, .verified_email = w->verified_email };
+}
+
 int effect_self_waiter(struct lobby_actions *out, const struct room *r,
                        const struct room_waiter *w, bool first)
 {
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_SELF_PRESENCE, .room = r->lobby_jid,
-        .to = w->real_jid, .nick = w->nick, .subject_jid = w->real_jid,
-        .name = w->name, .email = w->email, .flag = first });
+    struct lobby_effect_src e = waiter_presence(r, w, LOBBY_DO_SELF_PRESENCE, w->real_jid);
+
+    e.flag = first;
+    return lobby_actions_push(out, &e);
 }
 
 int effect_waiter_to(struct lobby_actions *out, const struct room *r,
                      const struct room_waiter *w, const char *to)
 {
-    return lobby_actions_push(out, &(struct lobby_effect_src){
-        .kind = LOBBY_DO_OCCUPANT_PRESENCE, .room = r->lobby_jid, .to = to,
-        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
-        .email = w->email });
+    struct lobby_effect_src e = waiter_presence(r, w, LOBBY_DO_OCCUPANT_PRESENCE, to);
+
+    return lobby_actions_push(out, &e);
 }
 
 /* Show 'w' (or its departure) to every moderator of the lobby room. */
@@ -60,7 +72,7 @@ int effect_to_moderators(struct lobby_actions *out, const struct room *r,
         } else if (lobby_actions_push(out, &(struct lobby_effect_src){
                        .kind = kind, .room = r->lobby_jid, .to = m->real_jid,
                        .nick = w->nick, .subject_jid = w->real_jid,
-                       .name = w->name }) != 0) {
+                       .name = room_waiter_shown_name(w) }) != 0) {
             return -1;
         }
     }
@@ -91,6 +103,6 @@ int effect_notify(struct lobby_actions *out, const struct room *r,
     }
     return lobby_actions_push(out, &(struct lobby_effect_src){
         .kind = LOBBY_DO_NOTIFY_MAIN, .event = event, .room = r->jid,
-        .nick = w->nick, .subject_jid = w->real_jid, .name = w->name,
+        .nick = w->nick, .subject_jid = w->real_jid, .name = room_waiter_shown_name(w),
         .actor = actor, .text = occupant, .knock_ms = w->knock_ms });
 }

@@ -244,6 +244,16 @@ enum lobby_effect_kind {
 };
 
 /*
+ * What lobbyd vouches for about a knocker it shows (SELF_PRESENCE and
+ * OCCUPANT_PRESENCE of a knocker): its token's name and e-mail, or nothing.
+ */
+enum lobby_verified {
+    LOBBY_VERIFIED_UNSET,              /* not a knocker's presence: no statement */
+    LOBBY_VERIFIED_NONE,               /* no valid token: name and e-mail are as typed */
+    LOBBY_VERIFIED_TOKEN               /* a valid token: verified_name, verified_email */
+};
+
+/*
  * One effect. Every string is owned by the struct lobby_actions holding
  * it and valid until lobby_actions_clear(); NULL when not used.
  */
@@ -263,8 +273,11 @@ struct lobby_effect {
     char *to;                          /* full real JID of the recipient */
     char *nick;                        /* the lobby occupant the effect is about */
     char *subject_jid;                 /* its full real JID */
-    char *name;                        /* its display name */
-    char *email;                       /* its e-mail */
+    char *name;                        /* its display name (a knocker's verified one if any) */
+    char *email;                       /* its e-mail (likewise) */
+    enum lobby_verified verified;      /* knocker presences: what lobbyd vouches for */
+    char *verified_name;               /* TOKEN: the token's context.user.name, or NULL */
+    char *verified_email;              /* TOKEN: the token's context.user.email, or NULL */
     char *actor;                       /* who did it (moderator's occupant JID or nick) */
     char *newjid;                      /* DESTROY: main room to go to, or NULL */
     char *text;                        /* reason */

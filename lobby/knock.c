@@ -3,6 +3,13 @@
  * lobby room), its updates, leaving, a moderator's deny (a kick), and the
  * lobby chat between knockers and moderators.
  *
+ * A knocker's verified identity: the verdict that sends a session with a
+ * valid token to the lobby remembers the token's context.user.name and
+ * .email with the knock-limit facts (lobby_knock_sent()); the knock into
+ * that meeting's lobby then makes the waiter verified, and moderators see
+ * those in place of what it typed (effects.c). The knock's own presence
+ * can never make a waiter verified.
+ *
  * Knock limits (knock_limit, knock_limit_per_ip): a new knock counts
  * under the identity and the address that the verdict sending the session
  * to the lobby knew (lobby_knock_sent(), from lobby_on_join()); a knock
@@ -155,36 +162,53 @@ bool lobby_knock_identity(const struct lobby_join *j, char *buf, size_t size)
     return n > 0 && (size_t)n < size;
 }
 
+/* A token's name or e-mail as lobbyd can keep it for a waiter: NULL when
+ * absent, empty or too long to keep whole (it is then not shown at all,
+ * rather than cut). */
+static const char *keepable(const char *s, size_t max)
+{
+    return s != NULL && s[0] != '\0' && strnlen(s, max) < max ? s : NULL;
+}
+
 int lobby_knock_sent(struct lobby *lb, const struct lobby_join *j, uint64_t now_ms)
 {
     char identity[LOBBY_IDENTITY_MAX];
+    bool verified = j->token == LOBBY_TOKEN_VALID;
+    struct rate_fact_src src = {
+        .identity = identity, .ip = j->client_ip, .room = j->room, .verified = verified,
+        .name = verified ? keepable(j->token_user_name, LOBBY_NAME_MAX) : NULL,
+        .email = verified ? keepable(j->token_email, LOBBY_EMAIL_MAX) : NULL,
+    };
 
-    if (lb->cfg.knock_limit == 0 && lb->cfg.knock_limit_per_ip == 0)
+    /* Nothing to keep: no limit to count under, no token to vouch for. */
+    if (lb->cfg.knock_limit == 0 && lb->cfg.knock_limit_per_ip == 0 && !verified)
         return 0;
     /* An identity too long to keep whole is counted under its bare JID. */
     if (!lobby_knock_identity(j, identity, sizeof(identity)) &&
         snprintf(identity, sizeof(identity), "jid %.*s", (int)lobby_jid_bare_len(j->real_jid),
                  j->real_jid) < 0)
         return 0;
-    return rate_facts_put(&lb->sent, j->real_jid, identity, j->client_ip,
-                          now_ms + LOBBY_KNOCK_FACTS_MS);
+    return rate_facts_put(&lb->sent, j->real_jid, &src, now_ms + LOBBY_KNOCK_FACTS_MS);
 }
 
 /* What knock 'k' counts under: the facts of the verdict that sent it
  * here, else its bare JID and, for the address, the one key shared by
- * every session lobbyd did not send to the lobby itself. */
-static void knock_keys(const struct lobby *lb, const struct lobby_knock *k, uint64_t now_ms,
-                       char *identity, size_t size, const char **ip)
+ * every session lobbyd did not send to the lobby itself. Returns those
+ * facts, or NULL. */
+static const struct rate_fact *knock_keys(const struct lobby *lb, const struct lobby_knock *k,
+                                          uint64_t now_ms, char *identity, size_t size,
+                                          const char **ip)
 {
     const struct rate_fact *f = rate_facts_find(&lb->sent, k->real_jid, now_ms);
 
     if (f != NULL) {
         snprintf(identity, size, "%s", f->identity);
         *ip = f->ip;
-        return;
+        return f;
     }
     snprintf(identity, size, "jid %.*s", (int)lobby_jid_bare_len(k->real_jid), k->real_jid);
     *ip = LOBBY_KNOCK_IP_UNKNOWN;
+    return NULL;
 }
 
 /* Refuse a knock past knock_limit or knock_limit_per_ip. */
@@ -220,12 +244,13 @@ static int knock_new(struct lobby *lb, struct room *r,
     size_t room_cap = lb->cfg.max_waiting_per_room > 0 ? lb->cfg.max_waiting_per_room
                                                        : LOBBY_MAX_WAITING_PER_ROOM;
     char text[LOBBY_TEXT_MAX], identity[LOBBY_IDENTITY_MAX];
+    const struct rate_fact *f;
     const char *ip;
     bool refused;
 
     if (knock_cooling(lb, r, k, now_ms, out, &refused) != 0 || refused)
         return refused ? 0 : -1;
-    knock_keys(lb, k, now_ms, identity, sizeof(identity), &ip);
+    f = knock_keys(lb, k, now_ms, identity, sizeof(identity), &ip);
     if (knock_limited(lb, k, identity, ip, now_ms, out, &refused) != 0 || refused)
         return refused ? 0 : -1;
     if (nick_taken(r, k->nick))
@@ -243,6 +268,14 @@ static int knock_new(struct lobby *lb, struct room *r,
     w = room_waiter_add(r, k->nick, k->real_jid, k->session, k->display_name,
                         k->email, now_ms);
     if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    /* The token the verdict for this meeting saw vouches for the knocker;
+     * nothing the knock itself carries can. */
+    if (f != NULL && f->verified && f->room != NULL && strcmp(f->room, r->jid) == 0 &&
+        room_waiter_set_verified(w, f->name, f->email) != 0) {
+        room_waiter_remove(r, w);
         errno = ENOMEM;
         return -1;
     }

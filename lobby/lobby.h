@@ -107,7 +107,9 @@
  *    (that one carries the address, for the daemon's log line).
  *  - The knock itself carries neither identity nor address: it comes from
  *    the client straight to the lobby room. lobby_on_join() remembers
- *    both from the join facts whenever its verdict is KNOCK (for
+ *    both from the join facts whenever its verdict is KNOCK and a limit
+ *    is set or the token is valid (then with the token's name and e-mail,
+ *    which make the knocker's verified identity, event.h) (for
  *    LOBBY_KNOCK_FACTS_MS, at most LOBBY_MAX_KNOCK_FACTS sessions, the
  *    oldest forgotten first). The identity is lobby_knock_identity(); the
  *    address is lobby_join.client_ip as the daemon keyed it. A session

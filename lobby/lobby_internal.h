@@ -69,8 +69,9 @@ int lobby_deny_waiter(struct lobby *lb, struct room *r, struct room_waiter *w,
 
 /*
  * A verdict sent 'j' to the lobby: remember who it is (lobby_knock_
- * identity()) and its address for its knock, LOBBY_KNOCK_FACTS_MS long,
- * when a knock limit is set. Returns 0, or -1 with errno ENOMEM.
+ * identity()), its address and, with a valid token, the token's name and
+ * e-mail for its knock, LOBBY_KNOCK_FACTS_MS long, when a knock limit is
+ * set or the token is valid. Returns 0, or -1 with errno ENOMEM.
  */
 int lobby_knock_sent(struct lobby *lb, const struct lobby_join *j, uint64_t now_ms);
 

@@ -186,7 +186,7 @@ static int walk_meeting(const struct lobby_hnode *n, void *arg)
         return 0;
     TAILQ_FOREACH(w, &r->queue, queue) {
         struct lobby_waiting lw = {
-            .nick = w->nick, .real_jid = w->real_jid, .name = w->name,
+            .nick = w->nick, .real_jid = w->real_jid, .name = room_waiter_shown_name(w),
             .waited_ms = mw->now_ms > w->knock_ms ? mw->now_ms - w->knock_ms : 0,
             .approved = w->approved,
         };

@@ -190,6 +190,9 @@ static void fact_free(struct rate_fact *x)
     free(x->real_jid);
     free(x->identity);
     free(x->ip);
+    free(x->room);
+    free(x->name);
+    free(x->email);
     free(x);
 }
 
@@ -230,18 +233,27 @@ static struct rate_fact *fact_find(const struct rate_facts *f, const char *real_
     return NULL;
 }
 
-int rate_facts_put(struct rate_facts *f, const char *real_jid, const char *identity,
-                   const char *ip, uint64_t deadline_ms)
+/* A copy of 's' in '*dst' (NULL stays NULL); false when out of memory. */
+static bool dup_opt(char **dst, const char *s)
+{
+    *dst = s != NULL ? strdup(s) : NULL;
+    return s == NULL || *dst != NULL;
+}
+
+int rate_facts_put(struct rate_facts *f, const char *real_jid, const struct rate_fact_src *src,
+                   uint64_t deadline_ms)
 {
     struct rate_fact *x = calloc(1, sizeof(*x)), *old;
 
     if (x == NULL)
         goto fail;
     x->real_jid = strdup(real_jid);
-    x->identity = strdup(identity);
-    x->ip = ip != NULL ? strdup(ip) : NULL;
-    if (x->real_jid == NULL || x->identity == NULL || (ip != NULL && x->ip == NULL))
+    x->identity = strdup(src->identity);
+    if (x->real_jid == NULL || x->identity == NULL || !dup_opt(&x->ip, src->ip) ||
+        !dup_opt(&x->room, src->room) || !dup_opt(&x->name, src->name) ||
+        !dup_opt(&x->email, src->email))
         goto fail;
+    x->verified = src->verified;
     x->deadline_ms = deadline_ms;
     old = fact_find(f, real_jid);
     if (old != NULL)

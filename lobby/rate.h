@@ -1,8 +1,8 @@
 /*
  * rate.h: the containers behind the knock rate limits (knock_limit,
  * knock_limit_per_ip): a sliding-window counter per key, and the facts
- * lobbyd keeps about a session it sent to the lobby (who it is and where
- * it connects from) until its knock arrives.
+ * lobbyd keeps about a session it sent to the lobby (who it is, where it
+ * connects from, what its token verified) until its knock arrives.
  *
  * Internal to lobby/. Bounded: each table holds at most its cap of keys;
  * when a new key finds it full, the entry with the oldest last knock goes.
@@ -81,7 +81,21 @@ struct rate_fact {
     char *real_jid;
     char *identity;                    /* lobby_knock_identity() */
     char *ip;                          /* the address key, or NULL: not reported */
+    char *room;                        /* the main room of the verdict */
+    bool verified;                     /* the join carried a valid token */
+    char *name;                        /* verified: its context.user.name, or NULL */
+    char *email;                       /* verified: its context.user.email, or NULL */
     uint64_t deadline_ms;
+};
+
+/* The borrowed facts rate_facts_put() copies ('ip', 'name', 'email' may be NULL). */
+struct rate_fact_src {
+    const char *identity;
+    const char *ip;
+    const char *room;
+    bool verified;
+    const char *name;
+    const char *email;
 };
 TAILQ_HEAD(rate_fact_list, rate_fact);
 
@@ -98,14 +112,13 @@ int rate_facts_init(struct rate_facts *f, const uint8_t seed[16], size_t max);
 void rate_facts_release(struct rate_facts *f);
 
 /*
- * Remember (or refresh) the facts of full JID 'real_jid' until
- * 'deadline_ms' ('ip' may be NULL). Deadlines must not go backwards
- * between calls. When 'max' sessions are remembered, the one whose
- * deadline comes first is forgotten. Returns 0, or -1 with errno ENOMEM
- * (nothing changed).
+ * Remember (or replace) the facts 'src' of full JID 'real_jid' until
+ * 'deadline_ms'. Deadlines must not go backwards between calls. When 'max'
+ * sessions are remembered, the one whose deadline comes first is
+ * forgotten. Returns 0, or -1 with errno ENOMEM (nothing changed).
  */
-int rate_facts_put(struct rate_facts *f, const char *real_jid, const char *identity,
-                   const char *ip, uint64_t deadline_ms);
+int rate_facts_put(struct rate_facts *f, const char *real_jid, const struct rate_fact_src *src,
+                   uint64_t deadline_ms);
 
 /* The facts of 'real_jid' still valid at 'now_ms', or NULL. */
 const struct rate_fact *rate_facts_find(const struct rate_facts *f, const char *real_jid,

@@ -205,6 +205,8 @@ static void waiter_free(struct room_waiter *w)
     free(w->session);
     free(w->name);
     free(w->email);
+    free(w->verified_name);
+    free(w->verified_email);
     free(w);
 }
 
@@ -426,6 +428,34 @@ struct room_waiter *room_waiter_next_bare(const struct room_waiter *w,
                                           const char *jid)
 {
     return bare_from(lobby_hash_next(&w->by_bare), jid);
+}
+
+int room_waiter_set_verified(struct room_waiter *w, const char *name, const char *email)
+{
+    char *n = name != NULL ? strdup(name) : NULL;
+    char *e = email != NULL ? strdup(email) : NULL;
+
+    if ((name != NULL && n == NULL) || (email != NULL && e == NULL)) {
+        free(n);
+        free(e);
+        return -1;
+    }
+    free(w->verified_name);
+    free(w->verified_email);
+    w->verified = true;
+    w->verified_name = n;
+    w->verified_email = e;
+    return 0;
+}
+
+const char *room_waiter_shown_name(const struct room_waiter *w)
+{
+    return w->verified_name != NULL ? w->verified_name : w->name;
+}
+
+const char *room_waiter_shown_email(const struct room_waiter *w)
+{
+    return w->verified_email != NULL ? w->verified_email : w->email;
 }
 
 int room_set_string(char **field, const char *value)

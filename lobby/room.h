@@ -33,6 +33,9 @@ struct room_waiter {
     char *email;                       /* NULL until announced */
     uint64_t knock_ms;
     bool approved;
+    bool verified;                     /* the verdict that sent it here saw a valid token */
+    char *verified_name;               /* verified: the token's context.user.name, or NULL */
+    char *verified_email;              /* verified: the token's context.user.email, or NULL */
 };
 TAILQ_HEAD(room_waiter_list, room_waiter);
 
@@ -171,6 +174,17 @@ struct room_waiter *room_waiter_add(struct room *r, const char *nick,
 
 /* Take 'w' out of the room and free it. Cannot fail. */
 void room_waiter_remove(struct room *r, struct room_waiter *w);
+
+/*
+ * Mark 'w' as verified by a token with these 'name' and 'email' (either
+ * may be NULL). Returns 0, or -1 on allocation failure with 'w' unchanged.
+ */
+int room_waiter_set_verified(struct room_waiter *w, const char *name, const char *email);
+
+/* What moderators are shown of 'w': the verified name (e-mail) when its
+ * token had one, else the one it typed, or NULL. Cannot fail. */
+const char *room_waiter_shown_name(const struct room_waiter *w);
+const char *room_waiter_shown_email(const struct room_waiter *w);
 
 /* 'w' was approved: it no longer counts towards max_wait. Cannot fail. */
 void room_waiter_stop_aging(struct room_waiter *w);

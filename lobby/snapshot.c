@@ -12,6 +12,7 @@
  *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1> <hostless since, wall ms|->
  *        [<lobby message|->]
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
+ *          [<verified: 0|1> <verified name|-> <verified e-mail|->]
  *   moderator <nick> <real JID>
  *   owner <real JID>
  *   admission <real JID> <session> approved|present|left|sent-back <since, wall ms>
@@ -32,7 +33,9 @@
  * field, a room's clock of end_without_host_after is not running; a
  * knocker's next knock or a host's leaving starts it. An admission line
  * without its nick (written before lobbyd had send-back) has none; a room
- * line without its lobby message, none of its own.
+ * line without its lobby message, none of its own; a waiter line without
+ * its verified fields (written before lobbyd vouched for knockers) is not
+ * verified.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -46,7 +49,7 @@
 #include "lobby/room.h"
 
 #define MAGIC "lobbyd-state 1"
-#define MAX_FIELDS 8
+#define MAX_FIELDS 11
 
 /* ---- writing ---- */
 
@@ -213,6 +216,9 @@ static int save_room(const struct lobby_hnode *n, void *arg)
         put_field(sw->o, w->email);
         put_int(sw->o, wall_of(sw->clock, w->knock_ms));
         put_int(sw->o, w->approved);
+        put_int(sw->o, w->verified);
+        put_field(sw->o, w->verified_name);
+        put_field(sw->o, w->verified_email);
         put_end(sw->o);
     }
     TAILQ_FOREACH(m, &r->moderators, link) {
@@ -380,15 +386,21 @@ static bool restore_waiter(struct restore *rs, struct line *l)
 {
     struct room_waiter *w;
     int64_t knocked;
-    bool approved;
+    bool approved, verified = false;
 
-    if (l->n != 8 || l->field[1] == NULL || l->field[2] == NULL ||
-        !to_time(l->field[6], rs->clock.wall_ms, &knocked) || !to_flag(l->field[7], &approved))
-        return (rs->problem = "a waiter needs nick, JID, session, name, e-mail, time, flag"), false;
+    if ((l->n != 8 && l->n != 11) || l->field[1] == NULL || l->field[2] == NULL ||
+        !to_time(l->field[6], rs->clock.wall_ms, &knocked) || !to_flag(l->field[7], &approved) ||
+        (l->n == 11 && !to_flag(l->field[8], &verified)))
+        return (rs->problem = "a waiter needs nick, JID, session, name, e-mail, time, flag "
+                              "[, verified flag, name, e-mail]"), false;
     if (!fits(l->field[1], LOBBY_NICK_MAX) || !fits(l->field[2], LOBBY_JID_MAX) ||
         !fits(l->field[3], LOBBY_SESSION_MAX) || !fits(l->field[4], LOBBY_NAME_MAX) ||
-        !fits(l->field[5], LOBBY_EMAIL_MAX))
+        !fits(l->field[5], LOBBY_EMAIL_MAX) ||
+        (l->n == 11 && (!fits(l->field[9], LOBBY_NAME_MAX) || !fits(l->field[10], LOBBY_EMAIL_MAX))))
         return (rs->problem = "a waiter's field is too long"), false;
+    if (!verified && l->n == 11 && (l->field[9] != NULL || l->field[10] != NULL))
+        return (rs->problem = "a waiter that is not verified has a verified name or e-mail"),
+               false;
     if (strchr(l->field[2], '/') == NULL)
         return (rs->problem = "a waiter's JID is not a full JID"), false;
     if (rs->room->n_waiting >= LOBBY_MAX_WAITING_PER_ROOM)
@@ -403,6 +415,8 @@ static bool restore_waiter(struct restore *rs, struct line *l)
     w->approved = approved;
     if (approved)
         room_waiter_stop_aging(w);
+    if (verified && room_waiter_set_verified(w, l->field[9], l->field[10]) != 0)
+        return (rs->problem = "out of memory"), false;
     return true;
 }
 

@@ -12,7 +12,12 @@
  * Out (what the lobby module decided, lobby/event.h):
  *   self-presence     status 100 (real JIDs are shown) and 110; item owner/moderator for a
  *                     moderator, none/participant for a knocker, jid = the occupant's own JID
- *   knocker presence  to moderators only: <nick/>, <email/>, item none/participant jid=real JID
+ *   knocker presence  to moderators only: <nick/>, <email/>, item none/participant jid=real JID;
+ *                     <nick/> and <email/> are its token's (verified) ones where it has them,
+ *                     and <knocker-identity xmlns='urn:lobbyd:identity:0' verified='token'
+ *                     name=… email=…/> (or verified='none') says which; the knocker's echo too.
+ *                     Built from lobby state only: nothing a client puts in its own presence
+ *                     is passed on, so a forged element never reaches anyone
  *   gone              unavailable, item none/none (+110 to the leaver)
  *   kick (deny)       unavailable, status 307 (+110 to the knocker), item with <actor nick/> and <reason/>
  *   destroy           unavailable, item none/none, <destroy [jid=main room]><reason/></destroy>, 110
@@ -266,10 +271,26 @@ static xmpp_stanza_t *add_item(xmpp_stanza_t *x, const char *aff, const char *ro
 
 static void add_identity_children(xmpp_stanza_t *p, const struct lobby_effect *e)
 {
+    xmpp_stanza_t *id;
+
     if (e->name != NULL)
         stanza_add(p, "nick", NS_NICK, e->name);
     if (e->email != NULL)
         stanza_add(p, "email", NULL, e->email);
+    if (e->verified == LOBBY_VERIFIED_UNSET)
+        return;
+    /* Not named <identity>: lib-jitsi-meet reads presence children by tag
+     * name alone and would take it for Jitsi's own identity element. */
+    id = stanza_add(p, MUC_IDENTITY_ELEMENT, MUC_NS_IDENTITY, NULL);
+    if (e->verified == LOBBY_VERIFIED_NONE) {
+        xmpp_stanza_set_attribute(id, "verified", "none");
+        return;
+    }
+    xmpp_stanza_set_attribute(id, "verified", "token");
+    if (e->verified_name != NULL)
+        xmpp_stanza_set_attribute(id, "name", e->verified_name);
+    if (e->verified_email != NULL)
+        xmpp_stanza_set_attribute(id, "email", e->verified_email);
 }
 
 static xmpp_stanza_t *render_refuse(xmpp_ctx_t *ctx, const struct lobby_effect *e)

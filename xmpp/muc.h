@@ -29,6 +29,11 @@ enum muc_request_kind {
 /* lobbyd's own moderation requests to a lobby room (docs/bridge-protocol.md §5). */
 #define MUC_NS_MODERATION "urn:lobbyd:moderation:0"
 
+/* What lobbyd vouches for in a knocker's lobby-room presence
+ * (docs/bridge-protocol.md §6): <knocker-identity xmlns=MUC_NS_IDENTITY/>. */
+#define MUC_NS_IDENTITY "urn:lobbyd:identity:0"
+#define MUC_IDENTITY_ELEMENT "knocker-identity"
+
 /* One client request to a lobby room. Strings point into 'buf' fields and
  * live as long as the struct. */
 struct muc_request {

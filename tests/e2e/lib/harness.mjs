@@ -77,6 +77,17 @@ export class Client {
 		return bounded(this.page.evaluate(([m, a]) => window.e2e.call(m, ...a), [method, args]), WAIT_MS, `${this.label}: ${method}()`);
 	}
 
+	// An IQ over the library's own XMPP connection (window.e2e.iq); the answer's XML.
+	iq(xmlText) {
+		return bounded(this.page.evaluate(([x, ms]) => window.e2e.iq(x, ms), [xmlText, WAIT_MS]), WAIT_MS + 2000,
+			`${this.label}: iq`);
+	}
+
+	// Leaves the conference (if any) without disconnecting.
+	leave() {
+		return bounded(this.page.evaluate(() => window.e2e.leave()), WAIT_MS, `${this.label}: leave`);
+	}
+
 	async leaveAndDisconnect() {
 		await bounded(this.page.evaluate(() => window.e2e.leave()), WAIT_MS, `${this.label}: leave`);
 		await bounded(this.page.evaluate(() => window.e2e.disconnect()), WAIT_MS, `${this.label}: disconnect`);

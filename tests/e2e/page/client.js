@@ -110,6 +110,20 @@
 			return safe(await conference[method](...args));
 		},
 
+		// Sends an IQ (its XML text, without an id) over the library's own XMPP connection, as
+		// a client built on lib-jitsi-meet would; resolves with the answer's XML (type result
+		// or error), or rejects when none comes within timeoutMs.
+		iq(xmlText, timeoutMs = 10000) {
+			const xmpp = state.connection?.xmpp?.connection;
+			if (!xmpp) return Promise.reject(new Error("not connected"));
+			const doc = new DOMParser().parseFromString(xmlText, "text/xml");
+			if (doc.getElementsByTagName("parsererror").length) return Promise.reject(new Error(`not XML: ${xmlText}`));
+			return new Promise((resolve) => {
+				xmpp.sendIQ(doc.documentElement, (answer) => resolve(answer.outerHTML),
+					(answer) => resolve(answer?.outerHTML ?? String(answer)), timeoutMs);
+			});
+		},
+
 		async leave() {
 			const conference = state.conference;
 			state.conference = null;

@@ -128,6 +128,14 @@ static void test_rate_cap(void **state)
     rate_release(&t);
 }
 
+static int put(struct rate_facts *f, const char *jid, const char *identity, const char *ip,
+               uint64_t deadline_ms)
+{
+    struct rate_fact_src src = {.identity = identity, .ip = ip};
+
+    return rate_facts_put(f, jid, &src, deadline_ms);
+}
+
 /* Facts: found until their deadline, refreshed by a new put, the first
  * deadline evicted when full. */
 static void test_rate_facts(void **state)
@@ -137,17 +145,17 @@ static void test_rate_facts(void **state)
 
     (void)state;
     assert_int_equal(rate_facts_init(&f, seed, 2), 0);
-    assert_int_equal(rate_facts_put(&f, "a@x/1", "jid a@x", "10.0.0.1", 100), 0);
-    assert_int_equal(rate_facts_put(&f, "b@x/1", "jid b@x", NULL, 200), 0);
+    assert_int_equal(put(&f, "a@x/1", "jid a@x", "10.0.0.1", 100), 0);
+    assert_int_equal(put(&f, "b@x/1", "jid b@x", NULL, 200), 0);
     x = rate_facts_find(&f, "a@x/1", 99);
     assert_non_null(x);
     assert_string_equal(x->ip, "10.0.0.1");
     assert_null(rate_facts_find(&f, "a@x/1", 100));
     assert_null(rate_facts_find(&f, "b@x/1", 150)->ip);
-    assert_int_equal(rate_facts_put(&f, "a@x/1", "token id=1 iss= sub=", "10.0.0.2", 300), 0);
+    assert_int_equal(put(&f, "a@x/1", "token id=1 iss= sub=", "10.0.0.2", 300), 0);
     assert_int_equal(f.by_jid.count, 2);
     assert_string_equal(rate_facts_find(&f, "a@x/1", 250)->identity, "token id=1 iss= sub=");
-    assert_int_equal(rate_facts_put(&f, "c@x/1", "jid c@x", NULL, 400), 0);
+    assert_int_equal(put(&f, "c@x/1", "jid c@x", NULL, 400), 0);
     assert_int_equal(f.by_jid.count, 2);
     assert_null(rate_facts_find(&f, "b@x/1", 150));
     rate_facts_expire(&f, 300);
@@ -341,7 +349,9 @@ static void test_path_script(void **state)
     lobby_free(lb);
 }
 
-/* Limits off (the default): no facts are kept and nobody is refused. */
+/* Limits off (the default): nobody is refused; only a valid token's
+ * facts are kept (for the knocker's verified identity), a tokenless
+ * session's are not. */
 static void test_path_off(void **state)
 {
     struct lobby_config cfg;

@@ -50,6 +50,12 @@ static const struct presence_case presence_cases[] = {
      "<nick xmlns='http://jabber.org/protocol/nick'>Guest One</nick><email>g1@example.org</email>"
      "</presence>",
      1, MUC_REQ_UPDATE, "r@lobby.meet.test", "9f8e7d6c", "Guest One", "g1@example.org", NULL},
+    {"a knocker's own identity element is not read: only <nick/> and <email/> are",
+     "<presence " FROM "to='r@lobby.meet.test/9f8e7d6c'><x xmlns='http://jabber.org/protocol/muc'/>"
+     "<knocker-identity xmlns='urn:lobbyd:identity:0' verified='token' name='Boss' "
+     "email='boss@example.com'/><nick xmlns='http://jabber.org/protocol/nick'>Guest</nick>"
+     "</presence>",
+     1, MUC_REQ_JOIN, "r@lobby.meet.test", "9f8e7d6c", "Guest", "", NULL},
     {"leave", "<presence " FROM "to='r@lobby.meet.test/9f8e7d6c' type='unavailable'/>",
      1, MUC_REQ_LEAVE, "r@lobby.meet.test", "9f8e7d6c", "", "", NULL},
     {"error presence needs no action", "<presence " FROM "to='r@lobby.meet.test/n' type='error'/>",
@@ -275,6 +281,67 @@ static void test_render_presences(void **state)
     xmpp_stanza_release(p);
 }
 
+/* The knocker-identity element: what lobbyd vouches for, next to the
+ * <nick/> and <email/> the stock client displays. */
+static void test_identity_marker(void **state)
+{
+    static const struct {
+        const char *name;
+        enum lobby_effect_kind kind;
+        enum lobby_verified verified;
+        const char *vname, *vemail;
+        const char *want_verified, *want_name, *want_email; /* NULL: no element / attribute */
+    } cases[] = {
+        {"not a knocker's presence: no element", LOBBY_DO_SELF_PRESENCE, LOBBY_VERIFIED_UNSET,
+         NULL, NULL, NULL, NULL, NULL},
+        {"tokenless knocker", LOBBY_DO_OCCUPANT_PRESENCE, LOBBY_VERIFIED_NONE, NULL, NULL, "none",
+         NULL, NULL},
+        {"token with name and e-mail", LOBBY_DO_OCCUPANT_PRESENCE, LOBBY_VERIFIED_TOKEN,
+         "Alice Real", "alice@example.com", "token", "Alice Real", "alice@example.com"},
+        {"token with a name only", LOBBY_DO_OCCUPANT_PRESENCE, LOBBY_VERIFIED_TOKEN, "Bob", NULL,
+         "token", "Bob", NULL},
+        {"the knocker's own echo", LOBBY_DO_SELF_PRESENCE, LOBBY_VERIFIED_TOKEN, NULL,
+         "c@example.com", "token", NULL, "c@example.com"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct lobby_effect e = {.kind = cases[i].kind, .room = "r@lobby.meet.test",
+                                 .to = "o@meet.test/r2", .nick = "9f8e7d6c",
+                                 .subject_jid = "g1@meet.test/res1", .name = "Shown",
+                                 .email = "shown@example.com", .verified = cases[i].verified,
+                                 .verified_name = (char *)cases[i].vname,
+                                 .verified_email = (char *)cases[i].vemail};
+        xmpp_stanza_t *p = muc_render_effect(ctx, &e, "lobby.meet.test", "conference.meet.test",
+                                             "1");
+        xmpp_stanza_t *id = xmpp_stanza_get_child_by_ns(p, MUC_NS_IDENTITY);
+        char *nick = xmpp_stanza_get_text(xmpp_stanza_get_child_by_ns(p, "http://jabber.org/protocol/nick"));
+        const char *got;
+
+        /* The displayed elements carry what lobby/ chose to show. */
+        assert_string_equal(nick, "Shown");
+        xmpp_free(ctx, nick);
+        if (cases[i].want_verified == NULL) {
+            if (id != NULL)
+                fail_msg("case \"%s\": an identity element", cases[i].name);
+            xmpp_stanza_release(p);
+            continue;
+        }
+        if (id == NULL || strcmp(xmpp_stanza_get_name(id), MUC_IDENTITY_ELEMENT) != 0)
+            fail_msg("case \"%s\": no %s element", cases[i].name, MUC_IDENTITY_ELEMENT);
+        assert_string_equal(xmpp_stanza_get_attribute(id, "verified"), cases[i].want_verified);
+        got = xmpp_stanza_get_attribute(id, "name");
+        if ((got == NULL) != (cases[i].want_name == NULL) ||
+            (got != NULL && strcmp(got, cases[i].want_name) != 0))
+            fail_msg("case \"%s\": name %s", cases[i].name, got != NULL ? got : "(none)");
+        got = xmpp_stanza_get_attribute(id, "email");
+        if ((got == NULL) != (cases[i].want_email == NULL) ||
+            (got != NULL && strcmp(got, cases[i].want_email) != 0))
+            fail_msg("case \"%s\": email %s", cases[i].name, got != NULL ? got : "(none)");
+        xmpp_stanza_release(p);
+    }
+}
+
 static void test_notify_json(void **state)
 {
     struct lobby_effect granted = {.kind = LOBBY_DO_NOTIFY_MAIN, .event = "LOBBY-ACCESS-GRANTED",
@@ -398,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_parse_kick),
         cmocka_unit_test(test_send_back),
         cmocka_unit_test(test_render_presences),
+        cmocka_unit_test(test_identity_marker),
         cmocka_unit_test(test_notify_json),
         cmocka_unit_test(test_every_effect_is_from_the_lobby_domain),
         cmocka_unit_test(test_chat),
