@@ -59,4 +59,32 @@ local function set_members_only(room, on)
 	room:broadcast_message(msg);
 end
 
-return { request = request, unavailable_reply = unavailable_reply, set_members_only = set_members_only };
+-- The affiliation a verdict grants to a joiner who is not in the room yet, just before its join
+-- goes on. Prosody's room:set_affiliation() would also send every occupant a message about it
+-- (XEP-0045 example 195) and force a save of the room, work that grows with the room; the
+-- joiner's own presence, a moment later, carries the new affiliation to everyone anyway. This is
+-- the same change without that message: the muc-pre-set-affiliation and muc-set-affiliation
+-- events fire as they do in Prosody's own path (another module may still refuse the grant), and
+-- a persistent room is saved. Only for a joiner who is not in the room (the caller checks).
+-- Returns true, or nil, the error type and condition.
+local function grant_joiner(room, bare_jid, affiliation)
+	local previous = room:get_affiliation(bare_jid);
+	local event = {
+		room = room; actor = nil; jid = bare_jid; affiliation = affiliation; reason = nil;
+		previous_affiliation = previous or "none"; data = nil;
+		previous_data = room._affiliation_data and room._affiliation_data[bare_jid] or nil;
+	};
+	module:fire_event("muc-pre-set-affiliation", event);
+	if event.allowed == false then
+		local err = event.error or { type = "cancel", condition = "not-allowed" };
+		return nil, err.type, err.condition;
+	end
+	room._affiliations[bare_jid] = affiliation;
+	room:save();
+	event.in_room = false;
+	module:fire_event("muc-set-affiliation", event);
+	return true;
+end
+
+return { request = request, unavailable_reply = unavailable_reply, set_members_only = set_members_only,
+	grant_joiner = grant_joiner };

@@ -93,6 +93,7 @@ static struct {
 };
 
 static int ep;
+static bool trace;              /* BENCH_WS_TRACE=1: every message to stderr */
 static struct conn *conns;     /* holders first, then clients */
 static int n_conns;
 static int started, finished, failed, holders_ready, errors_shown;
@@ -189,6 +190,8 @@ static void send_text(struct conn *c, const char *s)
     buf_add(&c->out, h, hl);
     buf_add(&c->out, s, n);
     msgs_out++;
+    if (trace)
+        fprintf(stderr, "%s%d -> %s\n", c->role == HOLDER ? "h" : "c", c->idx, s);
     flush_out(c);
 }
 
@@ -362,6 +365,8 @@ static void on_message(struct conn *c, const char *m)
     bool self = presence && has_attr(m, "code", "110");
 
     msgs_in++;
+    if (trace)
+        fprintf(stderr, "%s%d <- %s\n", c->role == HOLDER ? "h" : "c", c->idx, m);
     if (strncmp(m, "<stream:error", 13) == 0 || strncmp(m, "<close", 6) == 0) {
         fail(c, "stream closed by the server", m);
         return;
@@ -651,6 +656,7 @@ int main(int argc, char **argv)
     int next = 0;
 
     bench_program = "bench_ws";
+    trace = getenv("BENCH_WS_TRACE") != NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
