@@ -307,11 +307,16 @@ bench-token: $(BUILD)/bench/bench_token
 # The join-path benchmark (tests/bench/run, `make bench`): bench_load drives Prosody over c2s
 # with many libstrophe client connections; bench_feed stands in for Prosody on lobbyd's
 # component socket. Built with the project's flags; never part of `make test`.
-BENCH_BINS = $(BUILD)/bench/bench_load $(BUILD)/bench/bench_feed $(BUILD)/bench/bench_token
+BENCH_BINS = $(BUILD)/bench/bench_load $(BUILD)/bench/bench_feed $(BUILD)/bench/bench_token \
+             $(BUILD)/bench/bench_ws
 $(BUILD)/bench/bench_load: $(call obj,tests/bench/bench_load.c tests/bench/benchutil.c)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/bench/bench_ws: $(call obj,tests/bench/bench_ws.c tests/bench/benchutil.c)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 $(BUILD)/bench/bench_feed: $(call obj,tests/bench/bench_feed.c tests/bench/benchutil.c)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)

@@ -137,6 +137,13 @@ local function ask(origin, stanza, room_jid, facts)
 	return verdict;
 end
 
+local function bare_in_room(room, bare)
+	for _, occupant in room:each_occupant() do
+		if occupant.bare_jid == bare then return true; end
+	end
+	return false;
+end
+
 local function refuse(origin, stanza, room_jid, why, reply)
 	module:log("info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
 	origin.send(reply);
@@ -192,9 +199,15 @@ local function on_presence(event)
 		local affiliation = verdict.attr.affiliation;
 		if room and settable_affiliations[affiliation] and room:get_affiliation(stanza.attr.from) ~= affiliation then
 			-- Before mod_muc routes the join, so the new occupant's default role follows it. No
-			-- reason: Prosody shows it to the occupants, and how someone got in (the rule) is for
-			-- lobbyd's log only; Jitsi's own modules grant without one too.
-			local ok, err_type, condition = room:set_affiliation(true, jid.bare(stanza.attr.from), affiliation);
+			-- reason and no separate announcement: the joiner's presence carries the affiliation
+			-- to the occupants, and how someone got in (the rule) is for lobbyd's log only.
+			local bare = jid.bare(stanza.attr.from);
+			local ok, err_type, condition;
+			if bare_in_room(room, bare) then -- another session of it is in: its role changes too
+				ok, err_type, condition = room:set_affiliation(true, bare, affiliation);
+			else
+				ok, err_type, condition = lobbyd.grant_joiner(room, bare, affiliation);
+			end
 			if not ok then
 				local reply = st.error_reply(stanza, err_type or "cancel", condition or "internal-server-error");
 				return refuse(origin, stanza, room_jid,
