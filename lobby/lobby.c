@@ -542,7 +542,7 @@ static int keep_settings(struct lobby *lb, struct room *r)
     if (!r->has_before_host && r->n_allow == 0)
         return -1;
     k = room_new(r->jid, lb->cfg.lobby_domain, lb->cfg.hash_seed, &lb->timers);
-    if (k == NULL || !lobby_jid_split(r->jid, &node, &domain, &resource)) {
+    if (k == NULL || !lobby_jid_split(k->jid, &node, &domain, &resource)) {
         room_free(k);
         return -1;
     }
