@@ -201,12 +201,50 @@ static const char *knock_identity(enum token_status st, const struct token_claim
     return "the session's bare JID";
 }
 
+/*
+ * What lobbyd does with the token's context.room.allow, in words, or NULL
+ * when it has none: set the room's list, or why not.
+ */
+static const char *room_allow_note(const struct config *cfg, const struct token_claims *c,
+                                   char *buf, size_t size)
+{
+    bool trusted = false;
+
+    if (c->room_allow_problem[0] != '\0') {
+        snprintf(buf, size, "refused: %s", c->room_allow_problem);
+        return buf;
+    }
+    if (!c->has_room_allow)
+        return NULL;
+    for (size_t i = 0; i < cfg->room_allow_issuers.n && c->iss != NULL; i++)
+        trusted = trusted || strcmp(cfg->room_allow_issuers.items[i], c->iss) == 0;
+    if (!trusted)
+        snprintf(buf, size, "ignored: iss is not in room_allow_issuers");
+    else if (!c->owner)
+        snprintf(buf, size, "ignored: only an owner token sets a room's allow list");
+    else
+        snprintf(buf, size, "sets the room's allow list when this owner joins");
+    return buf;
+}
+
+static json_t *room_allow_json(const struct token_claims *c)
+{
+    json_t *a;
+
+    if (!c->has_room_allow)
+        return json_null();
+    a = json_array();
+    for (size_t i = 0; i < c->n_room_allow; i++)
+        json_array_append_new(a, json_string(c->room_allow[i]));
+    return a;
+}
+
 static json_t *claims_json(const struct config *cfg, enum token_status st,
                            const struct token_claims *c, const struct token_reason *why,
                            const char *fp)
 {
     struct lobby_admit_rule rule;
-    char knock[LOBBY_IDENTITY_MAX];
+    char knock[LOBBY_IDENTITY_MAX], note[TOKEN_REASON_MAX + 16];
     json_t *o = json_object(), *rights = json_object(), *id = json_object();
     static const char *const aff[] = {"none", "member", "owner"};
 
@@ -235,6 +273,14 @@ static json_t *claims_json(const struct config *cfg, enum token_status st,
     put_str(rights, "lobby_message", c->room_lobby_message);
     /* The admission rule that would let this token past a room's lobby. */
     put_str(rights, "admit", admit_rule(cfg, st, c, &rule));
+    /* context.room.before_host: an owner's word for guests before a host. */
+    put_str(rights, "before_host", c->room_before_host == TOKEN_BEFORE_HOST_ALLOW  ? "allow"
+                                   : c->room_before_host == TOKEN_BEFORE_HOST_WAIT ? "wait"
+                                   : c->room_before_host == TOKEN_BEFORE_HOST_DENY ? "deny"
+                                                                                   : NULL);
+    /* context.room.allow, and whether room_allow_issuers lets it count. */
+    json_object_set_new(rights, "room_allow", room_allow_json(c));
+    put_str(rights, "room_allow_note", room_allow_note(cfg, c, note, sizeof(note)));
     json_object_set_new(o, "rights", rights);
     put_str(id, "id", c->user_id);
     put_str(id, "name", c->name);

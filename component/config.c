@@ -115,6 +115,10 @@ static const struct opt opts[] = {
      "token (any valid token), email-domain D, tenant SUB, group G, affiliation member, jid "
      "JID-or-domain; repeatable, the first match wins and names the verdict (rule=admit:NAME); "
      "see ADMISSION RULES in lobbyd.conf(5)"},
+    {"room_allow_issuers", OPT_LIST, O(room_allow_issuers), 0, 0, NULL, NULL, false,
+     "iss values, separated by blanks (repeatable), whose owner tokens may give their room an "
+     "allow list (context.room.allow): the listed guests walk past the lobby as members "
+     "(rule=room-allow); unset: the claim is ignored, and lobbyd says so once per room"},
     {"rejoin_window", OPT_UINT, O(rejoin_window_s), 0, 86400, "60", NULL, false,
      "seconds an admitted session keeps its admission after it leaves"},
     {"deny_cooldown", OPT_UINT, O(deny_cooldown_s), 0, 86400, "0", NULL, false,
@@ -310,6 +314,34 @@ static bool parse_rate(const char *v, const struct opt *o, struct config_rate *o
     return true;
 }
 
+/* room_allow_issuers: every blank-separated word of 'value' is one entry. */
+static bool add_issuers(struct config_list *l, const char *value, char *why, size_t whysz)
+{
+    const char *p = value, *e;
+    size_t n;
+
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return true;
+        for (e = p; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+            ;
+        n = (size_t)(e - p);
+        if (n >= LOBBY_ISSUER_MAX) {
+            snprintf(why, whysz, "an issuer of %zu bytes; at most %d", n, LOBBY_ISSUER_MAX - 1);
+            return false;
+        }
+        if (l->n >= LOBBY_MAX_ALLOW_ISSUERS) {
+            snprintf(why, whysz, "more than %d issuers", LOBBY_MAX_ALLOW_ISSUERS);
+            return false;
+        }
+        l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+        l->items[l->n++] = xstrndup(p, n);
+        p = e;
+    }
+}
+
 /* Store 'value' for 'o'. Returns false with a reason in 'why'. */
 static bool opt_set(struct config *cfg, const struct opt *o, const char *value, char *why, size_t whysz)
 {
@@ -402,6 +434,8 @@ static bool opt_set(struct config *cfg, const struct opt *o, const char *value, 
                 }
             }
         }
+        if (strcmp(o->key, "room_allow_issuers") == 0)
+            return add_issuers(l, value, why, whysz);
         l->items = xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
         l->items[l->n++] = xstrdup(value);
         return true;

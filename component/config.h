@@ -64,6 +64,7 @@ struct config {
     char *lobby_message;
     bool lobby_show_position;
     struct config_list admit_rules;   /* admit: "NAME KIND [VALUE]", lobby/admit.h */
+    struct config_list room_allow_issuers; /* iss values trusted for context.room.allow */
     unsigned rejoin_window_s;
     unsigned deny_cooldown_s;
     struct config_rate knock_limit;      /* knocks per identity */

@@ -10,6 +10,7 @@
  */
 #include "component/dispatch.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,6 +84,8 @@ static void lobby_config_of(const struct config *cfg, struct lobby_config *lc)
     lc->end_without_host_ms = (uint64_t)cfg->end_without_host_s * 1000u;
     lc->service_jids = (const char *const *)cfg->service_jids.items;
     lc->n_service_jids = cfg->service_jids.n;
+    lc->room_allow_issuers = (const char *const *)cfg->room_allow_issuers.items;
+    lc->n_room_allow_issuers = cfg->room_allow_issuers.n;
     lc->admit_rules = (const char *const *)cfg->admit_rules.items;
     lc->n_admit_rules = cfg->admit_rules.n;
     lc->rejoin_window_ms = (uint64_t)cfg->rejoin_window_s * 1000u;
@@ -204,6 +207,13 @@ void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj)
     lj->token_owner = c->owner;
     lj->token_bypass = c->bypass;
     lj->token_lobby_message = c->room_lobby_message;
+    lj->has_token_before_host = c->room_before_host != TOKEN_BEFORE_HOST_UNSET;
+    lj->token_before_host = c->room_before_host == TOKEN_BEFORE_HOST_WAIT   ? LOBBY_BEFORE_HOST_WAIT
+                            : c->room_before_host == TOKEN_BEFORE_HOST_DENY ? LOBBY_BEFORE_HOST_DENY
+                                                                            : LOBBY_BEFORE_HOST_ALLOW;
+    lj->has_token_room_allow = c->has_room_allow;
+    lj->token_room_allow = (const char *const *)c->room_allow;
+    lj->n_token_room_allow = c->n_room_allow;
     lj->token_lobby = c->room_lobby == TOKEN_LOBBY_ON    ? LOBBY_WISH_ON
                       : c->room_lobby == TOKEN_LOBBY_OFF ? LOBBY_WISH_OFF
                                                          : LOBBY_WISH_NONE;
@@ -214,6 +224,44 @@ void dispatch_token_facts(const struct token_claims *c, struct lobby_join *lj)
     lj->token_iss = c->iss;
     lj->token_user_id = c->user_id;
     lj->token_user_name = c->name;
+}
+
+static_assert(TOKEN_ROOM_ALLOW_MAX == LOBBY_ROOM_ALLOW_MAX, "one allow-list bound");
+static_assert(TOKEN_ROOM_ALLOW_ENTRY_MAX + 1 == LOBBY_ALLOW_ENTRY_MAX, "one entry bound");
+
+/* What an owner token's context.room did to the room's own settings
+ * (d->last says), one line each: never silently ignored. */
+static void log_room_settings(const struct dispatch *d, const char *room, const char *jid,
+                              const struct token_claims *c, const char *fp)
+{
+    static const char *const words[] = { "allow", "wait", "deny" };
+    const struct lobby_verdict *v = &d->last;
+    char qiss[96];
+
+    if (v->before_host_set)
+        log_info("lobby: room=%s before_host=%s by=%s rule=owner-token token=%s", room,
+                 words[c->room_before_host - TOKEN_BEFORE_HOST_ALLOW], jid, fp);
+    if (c->room_allow_problem[0] != '\0')
+        log_warnx("token: room=%s token=%s context.room.allow refused: %s; the room keeps its "
+                  "allow list", room, fp, c->room_allow_problem);
+    switch (v->allow_note) {
+    case LOBBY_ALLOW_NOTE_NONE:
+        break;
+    case LOBBY_ALLOW_NOTE_SET:
+        log_info("lobby: room=%s allow_list=%zu by=%s iss=\"%s\" rule=owner-token token=%s", room,
+                 c->n_room_allow, jid, log_quote(c->iss, qiss, sizeof(qiss)), fp);
+        break;
+    case LOBBY_ALLOW_NOTE_UNTRUSTED:
+        log_info("lobby: room=%s token=%s context.room.allow ignored: iss=\"%s\" is not in "
+                 "room_allow_issuers (said once per room)", room, fp,
+                 log_quote(c->iss, qiss, sizeof(qiss)));
+        break;
+    case LOBBY_ALLOW_NOTE_TOO_BIG:
+        log_warnx("token: room=%s token=%s context.room.allow refused: more than %d entries or "
+                  "one longer than %d bytes", room, fp, LOBBY_ROOM_ALLOW_MAX,
+                  LOBBY_ALLOW_ENTRY_MAX - 1);
+        break;
+    }
 }
 
 /*
@@ -342,6 +390,8 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     check_token(d, bj->room, bj->token, bj->token_len, &lj, &claims, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
     (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
+    if (lj.token == LOBBY_TOKEN_VALID && lj.token_owner)
+        log_room_settings(d, bj->room, bj->jid, &claims, fp);
     token_claims_clear(&claims);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     metrics_observe(d->metrics, METRICS_VERDICT_SECONDS,

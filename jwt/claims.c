@@ -18,6 +18,8 @@
  *   context.features, context.room: objects, kept as compact JSON.
  * - context.room.lobby (jitsi-contrib's lobby plugins): true or "true",
  *   false or "false"; an owner's wish for the room's lobby.
+ * - context.room.before_host and context.room.allow are lobbyd's own
+ *   (jwt/room_claims.c).
  *
  * Stricter than Jitsi on purpose: every known claim with the wrong JSON
  * type is a refusal (Jitsi's own presence code crashes on non-string user
@@ -34,6 +36,7 @@
 #include <strings.h>
 
 #include "jwt/claims.h"
+#include "jwt/room_claims.h"
 
 int claims_list_parse(const char *text, const char *what, struct claims_list *l,
                       struct token_reason *why)
@@ -719,6 +722,11 @@ static enum token_status claims_map_context(const struct jdoc *d,
         st = claims_take_string("context.room.lobby_message",
                                 jval_get(d, room, "lobby_message"), &out->room_lobby_message,
                                 why);
+    if (st == TOKEN_VALID && room != NULL && room->type == JVAL_OBJECT)
+        st = room_claims_before_host(jval_get(d, room, "before_host"), &out->room_before_host,
+                                     why);
+    if (st == TOKEN_VALID && room != NULL && room->type == JVAL_OBJECT)
+        st = room_claims_allow(d, jval_get(d, room, "allow"), out, why);
     return st;
 }
 

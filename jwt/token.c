@@ -245,6 +245,9 @@ void token_claims_clear(struct token_claims *c)
     free(c->features_json);
     free(c->room_json);
     free(c->room_lobby_message);
+    for (size_t i = 0; i < c->n_room_allow; i++)
+        free(c->room_allow[i]);
+    free(c->room_allow);
     memset(c, 0, sizeof(*c));
 }
 

@@ -25,6 +25,10 @@
 #define TOKEN_REASON_MAX 200
 /* Size of a fingerprint buffer: 8 hex digits and a NUL. */
 #define TOKEN_FINGERPRINT_SIZE 9
+/* Most entries of context.room.allow (jwt/room_claims.h). */
+#define TOKEN_ROOM_ALLOW_MAX 64
+/* Longest entry of context.room.allow, in bytes. */
+#define TOKEN_ROOM_ALLOW_ENTRY_MAX 255
 
 /* Why a token or a configuration was refused.  Owned by the caller. */
 struct token_reason {
@@ -106,6 +110,15 @@ enum token_lobby {
     TOKEN_LOBBY_OFF                 /* false or "false" */
 };
 
+/* context.room.before_host: the owner's word for guests of a room no host
+ * has joined yet. */
+enum token_before_host {
+    TOKEN_BEFORE_HOST_UNSET = 0,    /* absent or null */
+    TOKEN_BEFORE_HOST_ALLOW,
+    TOKEN_BEFORE_HOST_WAIT,
+    TOKEN_BEFORE_HOST_DENY
+};
+
 struct token_claims {
     bool owner;                     /* moderator, or owner-like affiliation */
     bool bypass;                    /* context.user.lobby_bypass true/"true" */
@@ -125,6 +138,16 @@ struct token_claims {
     char *room_json;                /* context.room as compact JSON */
     enum token_lobby room_lobby;    /* context.room.lobby */
     char *room_lobby_message;       /* context.room.lobby_message */
+    enum token_before_host room_before_host; /* context.room.before_host */
+    /* context.room.allow (jwt/room_claims.h): when has_room_allow, the
+     * n_room_allow entries, owned (an empty array has none and clears the
+     * room's list). A claim that is there but unusable leaves
+     * has_room_allow false and says why in room_allow_problem; the token
+     * stays valid. */
+    bool has_room_allow;
+    char **room_allow;
+    size_t n_room_allow;
+    char room_allow_problem[TOKEN_REASON_MAX]; /* "" unless refused */
     bool has_exp;
     bool has_nbf;
     int64_t exp_s;                  /* valid when has_exp */

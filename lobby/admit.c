@@ -1,5 +1,6 @@
 /*
- * admit.c: parsing and matching the admission rules of admit.h.
+ * admit.c: parsing and matching the admission rules of admit.h, and
+ * matching a room's allow list (the owner's counterpart of the rules).
  */
 #include "lobby/admit.h"
 
@@ -144,4 +145,25 @@ const struct lobby_admit_rule *lobby_admit_first(const struct lobby_admit_rule *
             return &rules[i];
     }
     return NULL;
+}
+
+static bool allow_matches(const char *entry, const struct lobby_join *j)
+{
+    bool valid = j->token == LOBBY_TOKEN_VALID;
+
+    if (entry[0] == '@')
+        return valid && email_in(j->token_email, entry + 1);
+    if (strchr(entry, '@') != NULL && valid && j->token_email != NULL &&
+        strcasecmp(j->token_email, entry) == 0)
+        return true;
+    return lobby_jid_service_match(entry, j->real_jid);
+}
+
+int lobby_allow_first(const char *const *list, size_t n, const struct lobby_join *join)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (allow_matches(list[i], join))
+            return (int)i;
+    }
+    return -1;
 }

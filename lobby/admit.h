@@ -54,4 +54,19 @@ bool lobby_admit_matches(const struct lobby_admit_rule *r, const struct lobby_jo
 const struct lobby_admit_rule *lobby_admit_first(const struct lobby_admit_rule *rules, size_t n,
                                                  const struct lobby_join *join);
 
+/*
+ * A room's allow list (an owner token's context.room.allow, trusted by
+ * room_allow_issuers): entries as jwt/room_claims.h defines them, matched
+ * without regard to ASCII case:
+ *
+ *   alice@example.com   the verified token e-mail is that address, or the
+ *                       bare real JID is that JID (a token is not needed)
+ *   @example.com        the verified token e-mail is of that domain
+ *   guest.meet.test     the real JID is of exactly that domain
+ *
+ * The index of the first of the 'n' entries 'join' meets, or -1. Cannot
+ * fail.
+ */
+int lobby_allow_first(const char *const *list, size_t n, const struct lobby_join *join);
+
 #endif /* LOBBYD_LOBBY_ADMIT_H */

@@ -39,6 +39,11 @@
 #define LOBBY_MAX_KNOCK_KEYS 20000     /* identities (and addresses) a knock limit tracks */
 #define LOBBY_MAX_KNOCK_FACTS 20000    /* sessions sent to the lobby, remembered for their knock */
 #define LOBBY_KNOCK_FACTS_MS (600u * 1000u) /* how long such a session is remembered */
+#define LOBBY_ROOM_ALLOW_MAX 64        /* entries in a room's allow list (context.room.allow) */
+#define LOBBY_ALLOW_ENTRY_MAX 256      /* one entry of it */
+#define LOBBY_MAX_ALLOW_ISSUERS 32     /* entries in lobby_config.room_allow_issuers */
+#define LOBBY_ISSUER_MAX 256           /* one of them */
+#define LOBBY_MAX_KEPT_ROOMS 10000     /* rooms kept between calls for their owner settings */
 /* Effects one event may produce: every waiter plus every moderator twice. */
 #define LOBBY_MAX_EFFECTS \
     (LOBBY_MAX_WAITING_PER_ROOM + 2 * LOBBY_MAX_MODERATORS_PER_ROOM + 16)
@@ -149,6 +154,11 @@ struct lobby_join {
     bool token_bypass;                 /* VALID: verified lobby_bypass right */
     enum lobby_wish token_lobby;       /* VALID: context.room.lobby */
     const char *token_lobby_message;   /* VALID: context.room.lobby_message, or NULL */
+    bool has_token_before_host;        /* VALID: context.room.before_host is given */
+    enum lobby_before_host token_before_host; /* VALID: context.room.before_host */
+    bool has_token_room_allow;         /* VALID: context.room.allow is given (maybe empty) */
+    const char *const *token_room_allow; /* VALID: its entries (jwt/room_claims.h) */
+    size_t n_token_room_allow;
     const char *token_email;           /* VALID: context.user.email, or NULL */
     const char *token_sub;             /* VALID: sub (the tenant), or NULL */
     const char *token_group;           /* VALID: context.group, or NULL */
@@ -158,6 +168,16 @@ struct lobby_join {
     const char *token_user_name;       /* VALID: context.user.name, or NULL */
     const char *client_ip;             /* the session's address key (knock_limit_per_ip), or
                                           NULL: not reported */
+};
+
+/* What an owner token's context.room.allow did to the room (lobby_verdict). */
+enum lobby_allow_note {
+    LOBBY_ALLOW_NOTE_NONE,             /* nothing, or the same list again */
+    LOBBY_ALLOW_NOTE_SET,              /* the room's allow list is now the token's */
+    LOBBY_ALLOW_NOTE_UNTRUSTED,        /* ignored: iss not in room_allow_issuers (said
+                                          once per room) */
+    LOBBY_ALLOW_NOTE_TOO_BIG           /* ignored: beyond LOBBY_ROOM_ALLOW_MAX entries or
+                                          LOBBY_ALLOW_ENTRY_MAX bytes */
 };
 
 /* The answer to one main-room join. */
@@ -173,6 +193,9 @@ struct lobby_verdict {
     enum lobby_switch lobby_switch;    /* ALLOW: the room's lobby goes on or off first */
     const char *switch_rule;           /* why ("lobby-default", "owner-token",
                                           "first-owner", "before-host"); NULL: none */
+    enum lobby_allow_note allow_note;  /* ALLOW of an owner token: its context.room.allow */
+    bool before_host_set;              /* ALLOW of an owner token: the room's own before_host
+                                          changed to the token's */
 };
 
 /*
@@ -195,6 +218,9 @@ struct lobby_config {
                                           away; 0: never */
     const char *const *admit_rules;    /* "NAME KIND [VALUE]" (lobby/admit.h), in order */
     size_t n_admit_rules;              /* at most LOBBY_MAX_ADMIT_RULES */
+    const char *const *room_allow_issuers; /* iss values whose owner tokens may set a room's
+                                          allow list; none: context.room.allow is ignored */
+    size_t n_room_allow_issuers;       /* at most LOBBY_MAX_ALLOW_ISSUERS */
     const char *const *service_jids;   /* bare JIDs or domains that bypass the lobby */
     size_t n_service_jids;             /* at most LOBBY_MAX_SERVICE_JIDS */
     uint64_t rejoin_window_ms;         /* see "Admission scope" in lobby.h */

@@ -48,6 +48,11 @@ void lobby_free(struct lobby *lb)
             free(lb->service_jids[i]);
     }
     free(lb->service_jids);
+    if (lb->allow_issuers != NULL) {
+        for (i = 0; i < lb->cfg.n_room_allow_issuers; i++)
+            free(lb->allow_issuers[i]);
+    }
+    free(lb->allow_issuers);
     free(lb->admit);
     free(lb->lobby_message);
     free(lb->lobby_domain);
@@ -66,7 +71,9 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
         goto out;
     lb->cfg = *cfg;
     lb->cfg.n_service_jids = 0;        /* counts copies made so far */
+    lb->cfg.n_room_allow_issuers = 0;  /* likewise */
     room_timers_init(&lb->timers);
+    TAILQ_INIT(&lb->kept);
     if (lobby_hash_init(&lb->rooms, cfg->hash_seed) != 0 ||
         rate_init(&lb->knocks_by_identity, cfg->hash_seed, cfg->knock_limit,
                   cfg->knock_window_ms, LOBBY_MAX_KNOCK_KEYS) != 0 ||
@@ -88,6 +95,17 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
             goto out;
         lb->cfg.n_service_jids++;
     }
+    if (cfg->n_room_allow_issuers > 0) {
+        lb->allow_issuers = calloc(cfg->n_room_allow_issuers, sizeof(char *));
+        if (lb->allow_issuers == NULL)
+            goto out;
+    }
+    for (i = 0; i < cfg->n_room_allow_issuers; i++) {
+        lb->allow_issuers[i] = strdup(cfg->room_allow_issuers[i]);
+        if (lb->allow_issuers[i] == NULL)
+            goto out;
+        lb->cfg.n_room_allow_issuers++;
+    }
     if (cfg->n_admit_rules > 0) {
         char why[8];
 
@@ -102,6 +120,7 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
     lb->cfg.lobby_message = lb->lobby_message;
     lb->cfg.lobby_domain = lb->lobby_domain;
     lb->cfg.service_jids = (const char *const *)lb->service_jids;
+    lb->cfg.room_allow_issuers = (const char *const *)lb->allow_issuers;
     lb->cfg.admit_rules = NULL;        /* the texts are the caller's; lb->admit holds them */
     ret = lb;
     lb = NULL;
@@ -174,8 +193,15 @@ struct room *lobby_find_or_add(struct lobby *lb, const char *jid)
     struct lobby_jid_span node;
     struct room *r = lobby_find_main(lb, jid);
 
-    if (r != NULL)
+    if (r != NULL) {
+        /* Something happens in it again: it is a live room, not a kept one. */
+        if (r->kept) {
+            TAILQ_REMOVE(&lb->kept, r, kept_link);
+            lb->n_kept--;
+            r->kept = false;
+        }
         return r;
+    }
     if (!room_node(jid, NULL, &node)) {
         errno = EINVAL;
         return NULL;
@@ -194,6 +220,31 @@ struct room *lobby_find_or_add(struct lobby *lb, const char *jid)
     return r;
 }
 
+void lobby_room_before_host(struct lobby *lb, struct room *r, enum lobby_before_host v)
+{
+    r->has_before_host = true;
+    r->before_host = v;
+    if (v != LOBBY_BEFORE_HOST_ALLOW)
+        lb->strict_rooms = true;
+}
+
+void lobby_keep_room(struct lobby *lb, struct room *r)
+{
+    struct room *old;
+
+    if (r->kept)
+        return;
+    r->kept = true;
+    TAILQ_INSERT_TAIL(&lb->kept, r, kept_link);
+    lb->n_kept++;
+    if (lb->n_kept <= LOBBY_MAX_KEPT_ROOMS)
+        return;
+    old = TAILQ_FIRST(&lb->kept);
+    TAILQ_REMOVE(&lb->kept, old, kept_link);
+    lb->n_kept--;
+    lobby_hash_remove(&lb->rooms, &old->by_node);
+    room_free(old);
+}
 
 /* ---- main-room joins ---- */
 
@@ -230,9 +281,66 @@ static void join_admission(const struct room *r, const char *real_jid,
     }
 }
 
+static bool issuer_trusted(const struct lobby *lb, const char *iss)
+{
+    for (size_t i = 0; iss != NULL && i < lb->cfg.n_room_allow_issuers; i++) {
+        if (strcmp(lb->cfg.room_allow_issuers[i], iss) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool allow_fits(const struct lobby_join *join)
+{
+    if (join->n_token_room_allow > LOBBY_ROOM_ALLOW_MAX)
+        return false;
+    for (size_t i = 0; i < join->n_token_room_allow; i++) {
+        if (join->token_room_allow[i] == NULL ||
+            strnlen(join->token_room_allow[i], LOBBY_ALLOW_ENTRY_MAX) >= LOBBY_ALLOW_ENTRY_MAX)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * What an owner token's context.room says of the room's own settings:
+ * the lobby message, before_host, and the allow list, which counts only
+ * from an issuer in room_allow_issuers. The latest token that says
+ * something decides. Notes in 'v' what changed. Returns 0 or -1 (ENOMEM).
+ */
+static int join_owner_settings(struct lobby *lb, struct room *r, const struct lobby_join *join,
+                               struct lobby_verdict *v)
+{
+    if (join->token_lobby_message != NULL && room_set_message(r, join->token_lobby_message) != 0)
+        return -1;
+    if (join->has_token_before_host && join->token_before_host <= LOBBY_BEFORE_HOST_DENY &&
+        (!r->has_before_host || r->before_host != join->token_before_host)) {
+        lobby_room_before_host(lb, r, join->token_before_host);
+        v->before_host_set = true;
+    }
+    if (!join->has_token_room_allow)
+        return 0;
+    if (!issuer_trusted(lb, join->token_iss)) {
+        if (!r->allow_untrusted_noted)
+            v->allow_note = LOBBY_ALLOW_NOTE_UNTRUSTED;
+        r->allow_untrusted_noted = true;
+        return 0;
+    }
+    if (!allow_fits(join)) {
+        v->allow_note = LOBBY_ALLOW_NOTE_TOO_BIG;
+        return 0;
+    }
+    if (room_allow_equals(r, join->token_room_allow, join->n_token_room_allow))
+        return 0;
+    if (room_set_allow(r, join->token_room_allow, join->n_token_room_allow) != 0)
+        return -1;
+    v->allow_note = LOBBY_ALLOW_NOTE_SET;
+    return 0;
+}
+
 /* Record what the verdict means for the state. Returns 0 or -1 (errno). */
 static int join_record(struct lobby *lb, const struct lobby_join *join,
-                       const struct lobby_verdict *v, uint64_t now_ms)
+                       struct lobby_verdict *v, uint64_t now_ms)
 {
     struct room *r;
 
@@ -253,9 +361,7 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         r->enabled = true;
     if (join->token == LOBBY_TOKEN_VALID && join->token_owner) {
         r->settled = true;
-        /* The latest owner token that says something about it decides. */
-        if (join->token_lobby_message != NULL &&
-            room_set_message(r, join->token_lobby_message) != 0)
+        if (join_owner_settings(lb, r, join, v) != 0)
             return -1;
     }
     /* before_host: the host is on its way in. Set now, not when Prosody
@@ -279,6 +385,20 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
     return 0;
 }
 
+/* The facts room 'r' (NULL: none kept) contributes to a decision. */
+static void room_facts(const struct lobby *lb, const struct room *r, struct policy_facts *f)
+{
+    f->settled = r != NULL && r->settled;
+    f->hosted = r != NULL && r->hosted;
+    f->waiting = r != NULL ? r->n_waiting : 0;
+    f->held = r != NULL && r->enabled;
+    f->has_room_before_host = r != NULL && r->has_before_host;
+    f->room_before_host = r != NULL ? r->before_host : LOBBY_BEFORE_HOST_ALLOW;
+    f->allow = r != NULL ? (const char *const *)r->allow : NULL;
+    f->n_allow = r != NULL ? r->n_allow : 0;
+    f->strict_rooms = lb->strict_rooms;
+}
+
 int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
                   uint64_t now_ms, struct lobby_verdict *out)
 {
@@ -296,16 +416,15 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
         return -1;
     }
     r = lobby_find_main(lb, join->room);
-    f.settled = r != NULL && r->settled;
-    f.hosted = r != NULL && r->hosted;
-    f.waiting = r != NULL ? r->n_waiting : 0;
-    f.held = r != NULL && r->enabled;
+    room_facts(lb, r, &f);
     join_admission(r, join->real_jid, now_ms, &f);
     policy_decide(&f, out);
     if (join_record(lb, join, out, now_ms) != 0) {
         verdict_internal_error(out, ENOMEM);
         return -1;
     }
+    /* This verdict may have given a room its own before_host. */
+    out->ask = policy_ask_scope(&lb->cfg, lb->strict_rooms);
     return 0;
 }
 
@@ -331,6 +450,10 @@ bool lobby_asks_display_name(const struct lobby *lb, const struct lobby_join *jo
     j.room_exists = true;
     j.members_only = true;
     j.display_name = NULL;
+    f.has_room_before_host = r->has_before_host;
+    f.room_before_host = r->before_host;
+    f.allow = (const char *const *)r->allow;
+    f.n_allow = r->n_allow;
     join_admission(r, j.real_jid, now_ms, &f);
     policy_decide(&f, &v);
     if (rule != NULL)
@@ -404,6 +527,42 @@ int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
     return n;
 }
 
+/*
+ * The call in 'r' is over, but an owner token gave the meeting settings of
+ * its own (before_host, an allow list): the next call of the same room
+ * starts from them, as a new room otherwise would. 'r' is replaced by a
+ * fresh room holding only those, on the kept list. Returns 0, or -1 when
+ * there is nothing to keep or no memory to keep it ('r' untouched).
+ */
+static int keep_settings(struct lobby *lb, struct room *r)
+{
+    struct lobby_jid_span node, domain, resource;
+    struct room *k;
+
+    if (!r->has_before_host && r->n_allow == 0)
+        return -1;
+    k = room_new(r->jid, lb->cfg.lobby_domain, lb->cfg.hash_seed, &lb->timers);
+    if (k == NULL || !lobby_jid_split(k->jid, &node, &domain, &resource)) {
+        room_free(k);
+        return -1;
+    }
+    k->has_before_host = r->has_before_host;
+    k->before_host = r->before_host;
+    k->allow = r->allow;
+    k->n_allow = r->n_allow;
+    r->allow = NULL;
+    r->n_allow = 0;
+    if (r->kept) {
+        TAILQ_REMOVE(&lb->kept, r, kept_link);
+        lb->n_kept--;
+    }
+    lobby_hash_remove(&lb->rooms, &r->by_node);
+    room_free(r);
+    lobby_hash_insert(&lb->rooms, &k->by_node, lobby_hash_key(&lb->rooms, node.p, node.len));
+    lobby_keep_room(lb, k);
+    return 0;
+}
+
 int lobby_on_room_destroyed(struct lobby *lb, const char *room,
                             struct lobby_actions *out)
 {
@@ -415,6 +574,12 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
         return 0;
     told = r->n_waiting + r->n_moderators;
     n = lobby_empty(lb, r, false, 0, out);
+    if (n >= 0 && keep_settings(lb, r) == 0)
+        return (int)told;
+    if (r->kept) {
+        TAILQ_REMOVE(&lb->kept, r, kept_link);
+        lb->n_kept--;
+    }
     lobby_hash_remove(&lb->rooms, &r->by_node);
     room_free(r);
     return n < 0 ? -1 : (int)told;

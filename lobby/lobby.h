@@ -21,18 +21,35 @@
  *   9. service-identity     real JID matches service_jids        ALLOW member
  *  10. admit                the first admission rule (admit,
  *                           lobby/admit.h) the join meets        ALLOW member, rule admit:NAME
- *  11. password-required    mode also-required, room has a
+ *  11. room-allow           an entry of the room's allow list
+ *                           (lobby_allow_first) matches          ALLOW member
+ *  12. password-required    mode also-required, room has a
  *                           password, join lacks the right one   DENY not-authorized
- *  12. admitted-session     this session was admitted            ALLOW member
- *  13. rejoin-window        this session left < rejoin window    ALLOW member
- *  14. password-bypass      mode bypass, right password          ALLOW member
- *  15. displayname-required no display name and it is required   NEED_NAME
- *  16. lobby                everyone else                        KNOCK
+ *  13. admitted-session     this session was admitted            ALLOW member
+ *  14. rejoin-window        this session left < rejoin window    ALLOW member
+ *  15. password-bypass      mode bypass, right password          ALLOW member
+ *  16. displayname-required no display name and it is required   NEED_NAME
+ *  17. lobby                everyone else                        KNOCK
  *
  * "ALLOW member" never lowers an affiliation: an admin or owner keeps
  * theirs (verdict affiliation NONE). A refused token under the guest
  * policy adds "token refused: <reason>; treated as guest" to the text of
  * whatever verdict follows.
+ *
+ * Room settings from an owner token (lobby_join.token_*, recorded on an
+ * ALLOW of a valid owner token; the latest one that carries a setting
+ * replaces it): the lobby message; before_host, the room's own in place
+ * of lobby_config.before_host in rule 5 (and the before-host switch); the
+ * allow list of rule 11, only when the token's iss is one of
+ * lobby_config.room_allow_issuers (otherwise verdict allow_note says
+ * UNTRUSTED, once per room), at most LOBBY_ROOM_ALLOW_MAX entries (more:
+ * TOO_BIG, the old list stays). A room is hosted once its host has come,
+ * so its own before_host governs its next call: lobby_on_room_destroyed()
+ * keeps a room with its own before_host or allow list (nothing else of
+ * it) for the next call of that room, at most LOBBY_MAX_KEPT_ROOMS, the
+ * one kept longest forgotten first. Until an owner token sets it, the
+ * deployment's before_host governs. Once any room has its own wait or
+ * deny, verdicts ask about every join.
  *
  * Outcast first: a ban set by a room owner outranks any token; the token
  * issuer cannot lift it, an owner can.
@@ -356,8 +373,11 @@ int lobby_on_message(struct lobby *lb, const char *lobby_room,
 
 /*
  * The main room was destroyed. Effects: a DESTROY without newjid to every
- * lobby-room occupant. All state of the room is freed. Returns the number
- * of lobby-room occupants told, or -1.
+ * lobby-room occupant. All state of the room is freed, except its own
+ * before_host and allow list, when it has them: those are kept for the
+ * room's next call (see "Room settings" above; if there is no memory to
+ * keep them, the room is forgotten whole). Returns the number of
+ * lobby-room occupants told, or -1.
  */
 int lobby_on_room_destroyed(struct lobby *lb, const char *room,
                             struct lobby_actions *out);

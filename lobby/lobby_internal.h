@@ -21,6 +21,10 @@ struct lobby {
     char **service_jids;
     struct lobby_admit_rule *admit;    /* cfg.admit_rules, parsed; cfg.n_admit_rules of them */
     char *lobby_message;               /* cfg.lobby_message */
+    char **allow_issuers;              /* cfg.room_allow_issuers */
+    struct room_list kept;             /* rooms kept between calls, oldest first */
+    size_t n_kept;
+    bool strict_rooms;                 /* a room has had its own before_host wait or deny */
     struct lobby_hash rooms;           /* struct room by node */
     struct room_timers timers;
     struct rate_table knocks_by_identity;  /* knock_limit */
@@ -38,6 +42,15 @@ struct room *lobby_find_lobby(const struct lobby *lb, const char *jid);
  * (not a room JID), ENOSPC (LOBBY_MAX_ROOMS, or the node is in use by
  * another MUC) or ENOMEM. */
 struct room *lobby_find_or_add(struct lobby *lb, const char *jid);
+
+/*
+ * Record that room 'r' has its own before_host 'v' (an owner token's, or a
+ * restored one). Cannot fail.
+ */
+void lobby_room_before_host(struct lobby *lb, struct room *r, enum lobby_before_host v);
+
+/* Put 'r' on the kept list (restore). Cannot fail. */
+void lobby_keep_room(struct lobby *lb, struct room *r);
 
 /* Is a host (an owner other than a service identity) present in main room 'r'? */
 bool lobby_has_host(const struct lobby *lb, const struct room *r);

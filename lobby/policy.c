@@ -149,11 +149,12 @@ static bool rule_lobby(const struct policy_facts *f, struct lobby_verdict *out);
 static bool rule_before_host(const struct policy_facts *f, struct lobby_verdict *out)
 {
     const char *name = f->join->display_name;
+    enum lobby_before_host mode = policy_before_host(f);
 
-    if (f->cfg->before_host == LOBBY_BEFORE_HOST_ALLOW || f->hosted ||
+    if (mode == LOBBY_BEFORE_HOST_ALLOW || f->hosted ||
         policy_is_service(f->cfg, f->join->real_jid, NULL))
         return false;
-    if (f->cfg->before_host == LOBBY_BEFORE_HOST_DENY) {
+    if (mode == LOBBY_BEFORE_HOST_DENY) {
         out->action = LOBBY_DENY;
         out->deny = LOBBY_DENY_NOT_ALLOWED;
         verdict_text(out, "the meeting has not started: no host has joined yet; "
@@ -235,6 +236,18 @@ static bool rule_admit(const struct policy_facts *f, struct lobby_verdict *out)
     out->rule = r->label;
     verdict_text(out, "admission rule %s lets the joiner past the lobby",
                  r->label + strlen("admit:"));
+    return true;
+}
+
+/* The room's allow list, from a trusted owner token (lobby/admit.h). */
+static bool rule_room_allow(const struct policy_facts *f, struct lobby_verdict *out)
+{
+    int i = f->n_allow > 0 ? lobby_allow_first(f->allow, f->n_allow, f->join) : -1;
+
+    if (i < 0)
+        return false;
+    verdict_allow(out, grant_member(f->join));
+    verdict_text(out, "entry %d of the room's allow list lets the joiner past the lobby", i + 1);
     return true;
 }
 
@@ -345,6 +358,7 @@ static const struct policy_rule policy_rules[] = {
     { "bypass-claim", rule_bypass_claim, true },
     { "service-identity", rule_service_identity, true },
     { "admit", rule_admit, true },
+    { "room-allow", rule_room_allow, true },
     { "password-required", rule_password_required, false },
     { "admitted-session", rule_admitted_session, true },
     { "rejoin-window", rule_rejoin_window, true },
@@ -392,7 +406,7 @@ static void decide_switch(const struct policy_facts *f, struct lobby_verdict *ou
     }
     /* The first host finds the guests who waited for it: the room gets its
      * lobby, so the host's client moderates it and sees them all. */
-    if (f->cfg->before_host == LOBBY_BEFORE_HOST_WAIT && !f->hosted && f->waiting > 0 &&
+    if (policy_before_host(f) == LOBBY_BEFORE_HOST_WAIT && !f->hosted && f->waiting > 0 &&
         (j->token_owner || j->affiliation == LOBBY_AFF_OWNER || j->affiliation == LOBBY_AFF_ADMIN) &&
         !policy_is_service(f->cfg, j->real_jid, NULL)) {
         want = true;
@@ -433,7 +447,12 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
                             f->join->password == LOBBY_PW_WRONG);
     note_guest_token(f, out);
     decide_switch(f, out);
-    out->ask = policy_ask_scope(f->cfg);
+    out->ask = policy_ask_scope(f->cfg, f->strict_rooms);
+}
+
+enum lobby_before_host policy_before_host(const struct policy_facts *f)
+{
+    return f->has_room_before_host ? f->room_before_host : f->cfg->before_host;
 }
 
 /*
@@ -445,12 +464,14 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
  * bridge need not ask about those, except, with lobby_default on, a join
  * that creates the room: that one switches the lobby on.  A new rule that
  * looks at such joins must change this; test_policy.c checks the claim over every combination
- * of facts.
+ * of facts. A room with its own before_host wait or deny (an owner
+ * token's) needs every join too, and lobbyd cannot tell the bridge which
+ * rooms: once there is one, the bridge asks about all joins.
  */
-enum lobby_ask policy_ask_scope(const struct lobby_config *cfg)
+enum lobby_ask policy_ask_scope(const struct lobby_config *cfg, bool strict_rooms)
 {
     /* Until a room has a host, every guest's join is lobbyd's to judge. */
-    if (cfg->ask_tokenless_joins || cfg->before_host != LOBBY_BEFORE_HOST_ALLOW)
+    if (cfg->ask_tokenless_joins || cfg->before_host != LOBBY_BEFORE_HOST_ALLOW || strict_rooms)
         return LOBBY_ASK_EVERY_JOIN;
     /* A room's creation is where lobby_default switches its lobby on. */
     return cfg->lobby_default_on ? LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW

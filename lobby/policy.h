@@ -33,7 +33,16 @@ struct policy_facts {
     bool held;                         /* lobbyd has the room's lobby on */
     const struct lobby_admit_rule *admit; /* the operator's admission rules, in order */
     size_t n_admit;
+    bool has_room_before_host;         /* an owner token gave the room its own before_host */
+    enum lobby_before_host room_before_host; /* that one (policy_before_host) */
+    const char *const *allow;          /* the room's allow list (an owner token's) */
+    size_t n_allow;
+    bool strict_rooms;                 /* some room has its own before_host wait or deny */
 };
+
+/* The before_host that governs the room of 'f': the room's own once an
+ * owner token set it, the deployment's until then. Cannot fail. */
+enum lobby_before_host policy_before_host(const struct policy_facts *f);
 
 /*
  * Apply the rules listed in lobby.h, in that order, to 'f' and write the
@@ -49,8 +58,9 @@ bool policy_is_service(const struct lobby_config *cfg, const char *real_jid, siz
 
 /*
  * Which joins the bridge must ask about under 'cfg' (every verdict carries
- * it as lobby_verdict.ask).  Cannot fail.
+ * it as lobby_verdict.ask); 'strict_rooms': some room has its own
+ * before_host wait or deny.  Cannot fail.
  */
-enum lobby_ask policy_ask_scope(const struct lobby_config *cfg);
+enum lobby_ask policy_ask_scope(const struct lobby_config *cfg, bool strict_rooms);
 
 #endif /* LOBBYD_LOBBY_POLICY_H */

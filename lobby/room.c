@@ -262,6 +262,49 @@ int room_set_message(struct room *r, const char *text)
     return 0;
 }
 
+static void allow_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+int room_set_allow(struct room *r, const char *const *list, size_t n)
+{
+    char **copy = NULL;
+    size_t i;
+
+    if (n > 0) {
+        copy = calloc(n, sizeof(*copy));
+        if (copy == NULL)
+            goto oom;
+    }
+    for (i = 0; i < n; i++) {
+        copy[i] = strdup(list[i]);
+        if (copy[i] == NULL)
+            goto oom;
+    }
+    allow_free(r->allow, r->n_allow);
+    r->allow = copy;
+    r->n_allow = n;
+    return 0;
+oom:
+    allow_free(copy, copy != NULL ? n : 0);
+    errno = ENOMEM;
+    return -1;
+}
+
+bool room_allow_equals(const struct room *r, const char *const *list, size_t n)
+{
+    if (n != r->n_allow)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(r->allow[i], list[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
 void room_free(struct room *r)
 {
     struct room_waiter *w;
@@ -286,6 +329,7 @@ void room_free(struct room *r)
     free(r->jid);
     free(r->lobby_jid);
     free(r->message);
+    allow_free(r->allow, r->n_allow);
     free(r);
 }
 

@@ -115,6 +115,14 @@ struct room {
     bool settled;                      /* had its first owner-token join (lobby_default) */
     bool hosted;                       /* an owner other than a service has been in it */
     char *message;                     /* its own lobby message (an owner token's), or NULL */
+    bool has_before_host;              /* an owner token set the room's own before_host */
+    enum lobby_before_host before_host;
+    char **allow;                      /* its allow list (an owner token's), n_allow entries */
+    size_t n_allow;
+    bool allow_untrusted_noted;        /* told once that an untrusted issuer's list was ignored */
+    bool kept;                         /* outlived its call for the settings above (on
+                                          the lobby's kept list) */
+    TAILQ_ENTRY(room) kept_link;
     struct room_timers *timers;        /* borrowed from the lobby */
     struct lobby_hash waiters_by_nick;
     struct lobby_hash waiters_by_jid;
@@ -136,6 +144,13 @@ struct room {
  * of LOBBY_MESSAGE_MAX bytes or more is ignored). Returns 0, or -1 with
  * errno ENOMEM, the old one kept. */
 int room_set_message(struct room *r, const char *text);
+
+/* The room's own allow list: copies of the 'n' entries of 'list' (0:
+ * none). Returns 0, or -1 with errno ENOMEM, the old one kept. */
+int room_set_allow(struct room *r, const char *const *list, size_t n);
+
+/* Is the room's allow list exactly these 'n' entries of 'list'? Cannot fail. */
+bool room_allow_equals(const struct room *r, const char *const *list, size_t n);
 
 /* Initialise the shared deadline lists. Cannot fail. */
 void room_timers_init(struct room_timers *t);

@@ -57,6 +57,15 @@ const char *lobby_config_problem(const struct lobby_config *cfg)
         return "max_waiting_per_room is above what one lobby holds";
     if (cfg->lobby_message != NULL && strnlen(cfg->lobby_message, LOBBY_MESSAGE_MAX) >= LOBBY_MESSAGE_MAX)
         return "lobby_message is too long";
+    if (cfg->n_room_allow_issuers > LOBBY_MAX_ALLOW_ISSUERS)
+        return "too many room_allow_issuers";
+    if (cfg->n_room_allow_issuers > 0 && cfg->room_allow_issuers == NULL)
+        return "room_allow_issuers missing";
+    for (i = 0; i < cfg->n_room_allow_issuers; i++) {
+        if (cfg->room_allow_issuers[i] == NULL || cfg->room_allow_issuers[i][0] == '\0' ||
+            strnlen(cfg->room_allow_issuers[i], LOBBY_ISSUER_MAX) >= LOBBY_ISSUER_MAX)
+            return "a room_allow_issuers entry is empty or too long";
+    }
     if (cfg->n_service_jids > LOBBY_MAX_SERVICE_JIDS)
         return "too many service identities";
     if (cfg->n_service_jids > 0 && cfg->service_jids == NULL)
@@ -99,7 +108,7 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
 {
     struct lobby *fresh;
     struct lobby_config old;
-    char **jids, *message;
+    char **jids, **issuers, *message;
     struct lobby_admit_rule *admit;
 
     if (lobby_config_problem(cfg) != NULL ||
@@ -116,10 +125,12 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
     }
     old = lb->cfg;
     jids = lb->service_jids;
+    issuers = lb->allow_issuers;
     admit = lb->admit;
     message = lb->lobby_message;
     lb->cfg = fresh->cfg;
     lb->service_jids = fresh->service_jids;
+    lb->allow_issuers = fresh->allow_issuers;
     lb->admit = fresh->admit;
     lb->lobby_message = fresh->lobby_message;
     /* The rooms' table was keyed with the first seed; the domain is the same text. */
@@ -127,6 +138,7 @@ int lobby_reconfigure(struct lobby *lb, const struct lobby_config *cfg, uint64_t
     lb->cfg.lobby_domain = lb->lobby_domain;
     fresh->cfg = old;
     fresh->service_jids = jids;
+    fresh->allow_issuers = issuers;
     fresh->admit = admit;
     fresh->lobby_message = message;
     lobby_free(fresh);

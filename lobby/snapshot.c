@@ -11,6 +11,9 @@
  *   lobbyd-state 1
  *   room <main room JID> <lobby on: 0|1> <settled: 0|1> <hosted: 0|1> <hostless since, wall ms|->
  *        [<lobby message|->]
+ *   before-host allow|wait|deny       the room's own (an owner token's)
+ *   allow <entry>                     one per entry of its allow list, in order
+ *   kept                              the call is over; kept for the two above
  *   waiter <nick> <real JID> <session> <name> <e-mail> <knocked, wall ms> <approved: 0|1>
  *          [<verified: 0|1> <verified name|-> <verified e-mail|->]
  *   moderator <nick> <real JID>
@@ -36,6 +39,9 @@
  * line without its lobby message, none of its own; a waiter line without
  * its verified fields (written before lobbyd vouched for knockers) is not
  * verified.
+ *
+ * The before-host, allow and kept records come right after their room
+ * line, in that order; a kept room holds nothing else.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -52,6 +58,9 @@
 #define MAX_FIELDS 11
 
 /* ---- writing ---- */
+
+/* enum lobby_before_host, as the state writes it. */
+static const char *const before_host_words[] = { "allow", "wait", "deny" };
 
 struct out {
     char *p;
@@ -207,6 +216,20 @@ static int save_room(const struct lobby_hnode *n, void *arg)
     if (r->message != NULL)
         put_field(sw->o, r->message);
     put_end(sw->o);
+    if (r->has_before_host) {
+        put_bytes(sw->o, "before-host", 11);
+        put_field(sw->o, before_host_words[r->before_host]);
+        put_end(sw->o);
+    }
+    for (size_t i = 0; i < r->n_allow; i++) {
+        put_bytes(sw->o, "allow", 5);
+        put_field(sw->o, r->allow[i]);
+        put_end(sw->o);
+    }
+    if (r->kept) {
+        put_bytes(sw->o, "kept", 4);
+        put_end(sw->o);
+    }
     TAILQ_FOREACH(w, &r->queue, queue) {
         put_bytes(sw->o, "waiter", 6);
         put_field(sw->o, w->nick);
@@ -527,6 +550,48 @@ static bool room_is_sound(struct restore *rs)
     return true;
 }
 
+/* A room's own settings (before-host, allow) and its kept mark. */
+static bool restore_setting(struct restore *rs, struct line *l)
+{
+    struct room *r = rs->room;
+    const char *list[LOBBY_ROOM_ALLOW_MAX];
+    size_t i;
+
+    if (strcmp(l->field[0], "kept") == 0) {
+        if (l->n != 1 || r->kept)
+            return (rs->problem = "kept takes nothing and comes once"), false;
+        if (r->enabled || r->n_waiting > 0 || r->n_moderators > 0 || r->owners.count > 0 ||
+            r->admissions.count > 0 || r->cooldowns.count > 0 ||
+            (!r->has_before_host && r->n_allow == 0))
+            return (rs->problem = "a kept room holds its own settings and nothing else"), false;
+        lobby_keep_room(rs->lb, r);
+        return true;
+    }
+    if (r->kept)
+        return (rs->problem = "a record after kept"), false;
+    if (strcmp(l->field[0], "before-host") == 0) {
+        for (i = 0; l->n == 2 && l->field[1] != NULL && i < 3; i++) {
+            if (strcmp(l->field[1], before_host_words[i]) == 0)
+                break;
+        }
+        if (l->n != 2 || l->field[1] == NULL || i == 3 || r->has_before_host)
+            return (rs->problem = "before-host takes allow, wait or deny, once"), false;
+        lobby_room_before_host(rs->lb, r, (enum lobby_before_host)i);
+        return true;
+    }
+    if (l->n != 2 || l->field[1] == NULL || !fits(l->field[1], LOBBY_ALLOW_ENTRY_MAX))
+        return (rs->problem = "an allow record takes one entry of at most 255 bytes"), false;
+    if (r->n_allow >= LOBBY_ROOM_ALLOW_MAX)
+        return (rs->problem = "more allow records than a room's allow list holds"), false;
+    /* Each record adds one: the list so far plus this entry. */
+    for (i = 0; i < r->n_allow; i++)
+        list[i] = r->allow[i];
+    list[i] = l->field[1];
+    if (room_set_allow(r, list, r->n_allow + 1) != 0)
+        return (rs->problem = "out of memory"), false;
+    return true;
+}
+
 static bool restore_line(struct restore *rs, struct line *l)
 {
     const char *kind = l->field[0];
@@ -563,6 +628,11 @@ static bool restore_line(struct restore *rs, struct line *l)
     }
     if (rs->room == NULL)
         return (rs->problem = "a record before the first room"), false;
+    if (rs->room->kept && strcmp(kind, "kept") != 0)
+        return (rs->problem = "a record after kept: a kept room holds nothing else"), false;
+    if (strcmp(kind, "before-host") == 0 || strcmp(kind, "allow") == 0 ||
+        strcmp(kind, "kept") == 0)
+        return restore_setting(rs, l);
     if (strcmp(kind, "waiter") == 0)
         return restore_waiter(rs, l);
     if (strcmp(kind, "moderator") == 0)

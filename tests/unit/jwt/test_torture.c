@@ -50,7 +50,8 @@ static const char payload[] =
     "\"room\":\"myroom\",\"exp\":4102444800,\"context\":{\"user\":{\"id\":"
     "\"u-1\",\"name\":\"Ada\",\"email\":\"ada@example.com\",\"avatar\":"
     "\"https://a.example/x.png\",\"moderator\":true},\"group\":\"g1\","
-    "\"features\":{\"recording\":\"true\"},\"room\":{\"lobby\":true}}}";
+    "\"features\":{\"recording\":\"true\"},\"room\":{\"lobby\":true,"
+    "\"before_host\":\"wait\",\"allow\":[\"a@b.c\",\"@d.e\"]}}}";
 
 static void test_every_allocation_fails_once(void **state)
 {

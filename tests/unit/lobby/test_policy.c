@@ -522,12 +522,12 @@ static void test_ask_scope_claim(void **state)
     /* The operator can ask for a verdict on every join. */
     case_config(&cases[0], &cfg);
     cfg.ask_tokenless_joins = true;
-    assert_int_equal(policy_ask_scope(&cfg), LOBBY_ASK_EVERY_JOIN);
+    assert_int_equal(policy_ask_scope(&cfg, false), LOBBY_ASK_EVERY_JOIN);
     /* With a default lobby, the join that creates a room must be asked about too: there the
      * tokenless join is not an ALLOW that changes nothing. */
     cfg.ask_tokenless_joins = false;
     cfg.lobby_default_on = true;
-    assert_int_equal(policy_ask_scope(&cfg), LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW);
+    assert_int_equal(policy_ask_scope(&cfg, false), LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW);
     memset(&c, 0, sizeof(c));
     c.new_room = true;
     case_join(&c, &join);

@@ -236,6 +236,20 @@ static const struct bad bad_states[] = {
     { "lobbyd-state 1\nroom nonsense 1\nend\n", "line 2: a room JID lobbyd cannot keep" },
     { "lobbyd-state 1\nroom " ROOM " 1\nroom " ROOM " 0\nend\n", "line 3: a room appears twice" },
     { "lobbyd-state 1\nroom " ROOM " 1\n\nend\n", "line 3: a malformed record" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nbefore-host later\nend\n",
+      "line 3: before-host takes allow, wait or deny, once" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nbefore-host wait\nbefore-host deny\nend\n",
+      "line 4: before-host takes allow, wait or deny, once" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nallow -\nend\n", "line 3: an allow record takes one" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nallow a b\nend\n", "line 3: an allow record takes one" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nkept\nend\n",
+      "line 3: a kept room holds its own settings and nothing else" },
+    { "lobbyd-state 1\nroom " ROOM " 1\nallow a@b.c\nkept\nend\n",
+      "line 4: a kept room holds its own settings and nothing else" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nallow a@b.c\nkept\nkept\nend\n",
+      "line 5: kept takes nothing and comes once" },
+    { "lobbyd-state 1\nroom " ROOM " 0\nallow a@b.c\nkept\nowner " OWNER "\nend\n",
+      "line 5: a record after kept" },
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a%zz b - - - 0 0\nend\n", "a malformed record" },
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a%00 b - - - 0 0\nend\n", "a malformed record" },
     { "lobbyd-state 1\nroom " ROOM " 1\nwaiter a b - - - x 0\nend\n", "a waiter needs" },
@@ -446,6 +460,60 @@ static void test_hosted_survives(void **state)
     lobby_free(lb);
 }
 
+/* A room's own before_host and allow list survive a restart, in and out of
+ * a call, and a kept room is kept again. */
+static void test_owner_settings_survive(void **state)
+{
+    static const char saved[] = "lobbyd-state 1\n"
+                                "room " ROOM2 " 0 1 1 -\n"
+                                "before-host wait\n"
+                                "allow alice@example.com\n"
+                                "allow a%20b%25\n"
+                                "owner " OWNER "\n";
+    struct lobby *lb = new_lobby(), *again;
+    struct lobby_join owner = { .room = ROOM, .nick = "o", .real_jid = OWNER, .session = "so",
+                                .display_name = "Owner", .room_exists = true,
+                                .token = LOBBY_TOKEN_VALID, .token_owner = true,
+                                .has_token_before_host = true,
+                                .token_before_host = LOBBY_BEFORE_HOST_DENY };
+    struct lobby_verdict v;
+    struct lobby_actions acts;
+    char why[256], *text, *text2, *both;
+    size_t len, len2;
+
+    (void)state;
+    lobby_actions_init(&acts);
+    assert_int_equal(lobby_on_join(lb, &owner, 1000, &v), 0);
+    assert_true(v.before_host_set);
+    assert_int_equal(lobby_on_room_destroyed(lb, ROOM, &acts), 0);
+    assert_int_equal(lobby_save(lb, 1000, WALL, &text, &len), 0);
+    assert_non_null(strstr(text, "\nbefore-host deny\nkept\n"));
+    /* ...and a live room with a list, written by hand, in the same state. */
+    both = malloc(len + sizeof(saved));
+    assert_non_null(both);
+    memcpy(both, saved, sizeof(saved) - 1);
+    memcpy(both + sizeof(saved) - 1, text + strlen("lobbyd-state 1\n"),
+           len - strlen("lobbyd-state 1\n") + 1);
+    again = new_lobby();
+    assert_int_equal(lobby_restore(again, both, strlen(both), 1000, WALL, why, sizeof(why)), 0);
+    free(text);
+    assert_int_equal(lobby_save(again, 1000, WALL, &text, &len), 0);
+    assert_non_null(strstr(text, "before-host wait\nallow alice@example.com\nallow a%20b%25\n"));
+    lobby_free(lb);
+    lb = new_lobby();
+    assert_int_equal(lobby_restore(lb, text, len, 1000, WALL, why, sizeof(why)), 0);
+    assert_int_equal(lobby_save(lb, 1000, WALL, &text2, &len2), 0);
+    assert_string_equal(text, text2);
+    /* The next call's first guest meets the room's own before_host. */
+    assert_string_equal(guest_rule(again, false), "before-host");
+    free(both);
+    free(text);
+    free(text2);
+    lobby_free(again);
+    lobby_free(lb);
+    lobby_actions_clear(&acts);
+}
+
 /* lobby_max_wait after a restart: a waiter's wait runs from its knock, and
  * the earliest knock of any room is the next to go. */
 static void test_waits_in_order(void **state)
@@ -535,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_config_changed),
         cmocka_unit_test(test_settled_survives),
         cmocka_unit_test(test_message_survives),
+        cmocka_unit_test(test_owner_settings_survive),
         cmocka_unit_test(test_hosted_survives),
         cmocka_unit_test(test_waits_in_order),
         cmocka_unit_test(test_hostless_survives),
