@@ -152,8 +152,8 @@ static void run_list(struct admin *a, const struct command *c, const struct adho
     reply->column_labels = list_labels;
     reply->n_rows = a->n_cells / LIST_COLUMNS;
     reply->cells = (const char *const *)a->cells;
-    log_info("admin: %s listed the lobbies: %zu meetings, %zu waiting", rq->from, lw.meetings,
-             lw.waiting);
+    log_info("admin: %s listed the lobbies: %zu meeting%s, %zu waiting", rq->from, lw.meetings,
+             lw.meetings == 1 ? "" : "s", lw.waiting);
 }
 
 /* ---- admit, deny, send-back, lobby ---- */
