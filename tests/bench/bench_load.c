@@ -45,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -127,15 +126,6 @@ static double last_invited;      /* approve (guest process): when the last one c
 static double last_in;           /* approve (guest process): when the last one got in */
 
 /* snprintf that refuses truncation. */
-static double self_cpu(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static void send_str(struct bconn *c, const char *s)
 {
     xmpp_send_raw(c->conn, s, strlen(s));
@@ -549,7 +539,7 @@ static int run_joins(void)
         bench_die("workers could not connect");
 
     /* The measured phase: joins only; connections are already up. */
-    c0[0] = self_cpu();
+    c0[0] = bench_self_cpu();
     c0[1] = bench_proc_cpu(o.prosody_pid);
     c0[2] = bench_proc_cpu(o.lobbyd_pid);
     t0 = bench_now_s();
@@ -590,7 +580,7 @@ static int run_joins(void)
         xmpp_run_once(ctx, 1);
     }
     t1 = bench_now_s();
-    c1[0] = self_cpu();
+    c1[0] = bench_self_cpu();
     c1[1] = bench_proc_cpu(o.prosody_pid);
     c1[2] = bench_proc_cpu(o.lobbyd_pid);
     qsort(lat, (size_t)n_lat, sizeof(*lat), cmp_double);
@@ -699,7 +689,7 @@ static void guest_main(int first, int count, int cmd_fd, int out_fd)
             invited_reported = true;
         }
         if (reported && guests_in == count) {
-            bench_fmt(line, sizeof(line), "DONE %.6f %.3f %d\n", last_in, self_cpu(), n_refused);
+            bench_fmt(line, sizeof(line), "DONE %.6f %.3f %d\n", last_in, bench_self_cpu(), n_refused);
             (void)write_all(out_fd, line);
             guests_in = -1;          /* reported */
         }
@@ -878,7 +868,7 @@ static int run_approve(void)
     rss_wait_l = bench_proc_rss_kib(o.lobbyd_pid);
     rss_wait_p = bench_proc_rss_kib(o.prosody_pid);
 
-    c0[0] = self_cpu();
+    c0[0] = bench_self_cpu();
     c0[1] = bench_proc_cpu(o.prosody_pid);
     c0[2] = bench_proc_cpu(o.lobbyd_pid);
     t_invite = bench_now_s();
@@ -901,7 +891,7 @@ static int run_approve(void)
             bench_die("the owner was disconnected");
         /* A refused invitation is counted (invite_errors); the others go on. */
     }
-    c1[0] = self_cpu();
+    c1[0] = bench_self_cpu();
     c1[1] = bench_proc_cpu(o.prosody_pid);
     c1[2] = bench_proc_cpu(o.lobbyd_pid);
     for (k = 0; k < procs; k++) {

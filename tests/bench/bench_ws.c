@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -597,15 +596,6 @@ static void loop_once(int ms)
         on_event(evs[i].data.ptr, evs[i].events);
 }
 
-static double self_cpu(void)
-{
-    struct rusage ru;
-
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -730,7 +720,7 @@ int main(int argc, char **argv)
     }
 
     /* The measured phase. */
-    c_self = self_cpu();
+    c_self = bench_self_cpu();
     c_pro = o.prosody_pid ? bench_proc_cpu(o.prosody_pid) : -1;
     c_lob = o.lobbyd_pid ? bench_proc_cpu(o.lobbyd_pid) : -1;
     msgs_in = msgs_out = 0;
@@ -742,7 +732,7 @@ int main(int argc, char **argv)
         loop_once(50);
     }
     t_end = bench_now_s();
-    c_self = self_cpu() - c_self;
+    c_self = bench_self_cpu() - c_self;
     c_pro = c_pro >= 0 ? bench_proc_cpu(o.prosody_pid) - c_pro : -1;
     c_lob = c_lob >= 0 ? bench_proc_cpu(o.lobbyd_pid) - c_lob : -1;
 

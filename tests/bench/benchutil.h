@@ -1,6 +1,6 @@
 /*
  * benchutil.h: small helpers the benchmark programs share (bench_load,
- * bench_feed): a monotonic clock, bounded formatting, argument parsing and
+ * bench_feed, bench_ws): a monotonic clock, bounded formatting, argument parsing and
  * /proc readings. Benchmark code only; the daemon never links it.
  */
 #ifndef LOBBYD_TESTS_BENCH_BENCHUTIL_H
@@ -22,6 +22,9 @@ void bench_fmt(char *buf, size_t size, const char *f, ...) __attribute__((format
 
 /* A whole number from lo to hi, or a message and exit(2). */
 long bench_num_arg(const char *s, long lo, long hi, const char *what);
+
+/* CPU seconds (user + system) this process has used so far. */
+double bench_self_cpu(void);
 
 /* CPU seconds (user + system) of process 'pid' from /proc, or -1. */
 double bench_proc_cpu(int pid);
