@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -398,32 +400,55 @@ bool metrics_is_loopback(const struct sockaddr_storage *ss)
            IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
+/* A listening socket on 'ss', or -1 with errno set by the step that failed.
+ * lobbyd binds it itself, so that a refusal names the system's reason
+ * ("Address already in use"): libmicrohttpd 1.0 leaves errno at another
+ * call's value when its own bind fails. */
+static int listen_on(const struct sockaddr_storage *ss, socklen_t len)
+{
+    int one = 1;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int e;
+
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+        (ss->ss_family != AF_INET6 ||
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == 0) &&
+        bind(fd, (const struct sockaddr *)ss, len) == 0 && listen(fd, 32) == 0)
+        return fd;
+    e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+}
+
 bool metrics_serve(struct metrics *m, const char *listen, char *why, size_t whysz)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
     sigset_t all, old;
-    int e;
+    int fd;
 
     if (!metrics_parse_listen(listen, &ss, &len, why, whysz))
         return false;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+    fd = listen_on(&ss, len);
+    if (fd < 0) {
+        snprintf(why, whysz, "cannot serve metrics on %s: %s", listen, strerror(errno));
+        return false;
+    }
     /* The thread inherits a mask with every signal blocked, so that
      * SIGTERM and SIGHUP reach the daemon's loop, never this thread. */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    m->httpd = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
-                                on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+    m->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
+                                on_request, m, MHD_OPTION_LISTEN_SOCKET, fd,
                                 MHD_OPTION_CONNECTION_LIMIT, 32u,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
-    e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = e;
     if (m->httpd == NULL) {
-        snprintf(why, whysz, "cannot serve metrics on %s: %s", listen,
-                 errno != 0 ? strerror(errno) : "libmicrohttpd refused");
+        close(fd);
+        snprintf(why, whysz, "cannot serve metrics on %s: libmicrohttpd could not start", listen);
         return false;
     }
     return true;
