@@ -7,12 +7,12 @@
  * where a decision is needed, and records the outcome.
  *
  * Deliberately not here: rule logic (policy.c), per-room bookkeeping
- * (room.c), the lobby room's own events (knock.c), the effects they
- * produce (effects.c), I/O, logging and the clock; now_ms comes from the
- * caller.
+ * (room.c), the lobby room's own events (knock.c), who hosts a room and
+ * the settings an owner's token gave it (host.c), deadlines and what
+ * ends at them (expire.c), the effects they produce (effects.c), I/O,
+ * logging and the clock; now_ms comes from the caller.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,32 +220,6 @@ struct room *lobby_find_or_add(struct lobby *lb, const char *jid)
     return r;
 }
 
-void lobby_room_before_host(struct lobby *lb, struct room *r, enum lobby_before_host v)
-{
-    r->has_before_host = true;
-    r->before_host = v;
-    if (v != LOBBY_BEFORE_HOST_ALLOW)
-        lb->strict_rooms = true;
-}
-
-void lobby_keep_room(struct lobby *lb, struct room *r)
-{
-    struct room *old;
-
-    if (r->kept)
-        return;
-    r->kept = true;
-    TAILQ_INSERT_TAIL(&lb->kept, r, kept_link);
-    lb->n_kept++;
-    if (lb->n_kept <= LOBBY_MAX_KEPT_ROOMS)
-        return;
-    old = TAILQ_FIRST(&lb->kept);
-    TAILQ_REMOVE(&lb->kept, old, kept_link);
-    lb->n_kept--;
-    lobby_hash_remove(&lb->rooms, &old->by_node);
-    room_free(old);
-}
-
 /* ---- main-room joins ---- */
 
 static void verdict_internal_error(struct lobby_verdict *out, int err)
@@ -281,63 +255,6 @@ static void join_admission(const struct room *r, const char *real_jid,
     }
 }
 
-static bool issuer_trusted(const struct lobby *lb, const char *iss)
-{
-    for (size_t i = 0; iss != NULL && i < lb->cfg.n_room_allow_issuers; i++) {
-        if (strcmp(lb->cfg.room_allow_issuers[i], iss) == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool allow_fits(const struct lobby_join *join)
-{
-    if (join->n_token_room_allow > LOBBY_ROOM_ALLOW_MAX)
-        return false;
-    for (size_t i = 0; i < join->n_token_room_allow; i++) {
-        if (join->token_room_allow[i] == NULL ||
-            strnlen(join->token_room_allow[i], LOBBY_ALLOW_ENTRY_MAX) >= LOBBY_ALLOW_ENTRY_MAX)
-            return false;
-    }
-    return true;
-}
-
-/*
- * What an owner token's context.room says of the room's own settings:
- * the lobby message, before_host, and the allow list, which counts only
- * from an issuer in room_allow_issuers. The latest token that says
- * something decides. Notes in 'v' what changed. Returns 0 or -1 (ENOMEM).
- */
-static int join_owner_settings(struct lobby *lb, struct room *r, const struct lobby_join *join,
-                               struct lobby_verdict *v)
-{
-    if (join->token_lobby_message != NULL && room_set_message(r, join->token_lobby_message) != 0)
-        return -1;
-    if (join->has_token_before_host && join->token_before_host <= LOBBY_BEFORE_HOST_DENY &&
-        (!r->has_before_host || r->before_host != join->token_before_host)) {
-        lobby_room_before_host(lb, r, join->token_before_host);
-        v->before_host_set = true;
-    }
-    if (!join->has_token_room_allow)
-        return 0;
-    if (!issuer_trusted(lb, join->token_iss)) {
-        if (!r->allow_untrusted_noted)
-            v->allow_note = LOBBY_ALLOW_NOTE_UNTRUSTED;
-        r->allow_untrusted_noted = true;
-        return 0;
-    }
-    if (!allow_fits(join)) {
-        v->allow_note = LOBBY_ALLOW_NOTE_TOO_BIG;
-        return 0;
-    }
-    if (room_allow_equals(r, join->token_room_allow, join->n_token_room_allow))
-        return 0;
-    if (room_set_allow(r, join->token_room_allow, join->n_token_room_allow) != 0)
-        return -1;
-    v->allow_note = LOBBY_ALLOW_NOTE_SET;
-    return 0;
-}
-
 /* Record what the verdict means for the state. Returns 0 or -1 (errno). */
 static int join_record(struct lobby *lb, const struct lobby_join *join,
                        struct lobby_verdict *v, uint64_t now_ms)
@@ -361,7 +278,7 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
         r->enabled = true;
     if (join->token == LOBBY_TOKEN_VALID && join->token_owner) {
         r->settled = true;
-        if (join_owner_settings(lb, r, join, v) != 0)
+        if (lobby_owner_settings(lb, r, join, v) != 0)
             return -1;
     }
     /* before_host: the host is on its way in. Set now, not when Prosody
@@ -527,42 +444,6 @@ int lobby_on_disable(struct lobby *lb, const char *room, const char *actor,
     return n;
 }
 
-/*
- * The call in 'r' is over, but an owner token gave the meeting settings of
- * its own (before_host, an allow list): the next call of the same room
- * starts from them, as a new room otherwise would. 'r' is replaced by a
- * fresh room holding only those, on the kept list. Returns 0, or -1 when
- * there is nothing to keep or no memory to keep it ('r' untouched).
- */
-static int keep_settings(struct lobby *lb, struct room *r)
-{
-    struct lobby_jid_span node, domain, resource;
-    struct room *k;
-
-    if (!r->has_before_host && r->n_allow == 0)
-        return -1;
-    k = room_new(r->jid, lb->cfg.lobby_domain, lb->cfg.hash_seed, &lb->timers);
-    if (k == NULL || !lobby_jid_split(k->jid, &node, &domain, &resource)) {
-        room_free(k);
-        return -1;
-    }
-    k->has_before_host = r->has_before_host;
-    k->before_host = r->before_host;
-    k->allow = r->allow;
-    k->n_allow = r->n_allow;
-    r->allow = NULL;
-    r->n_allow = 0;
-    if (r->kept) {
-        TAILQ_REMOVE(&lb->kept, r, kept_link);
-        lb->n_kept--;
-    }
-    lobby_hash_remove(&lb->rooms, &r->by_node);
-    room_free(r);
-    lobby_hash_insert(&lb->rooms, &k->by_node, lobby_hash_key(&lb->rooms, node.p, node.len));
-    lobby_keep_room(lb, k);
-    return 0;
-}
-
 int lobby_on_room_destroyed(struct lobby *lb, const char *room,
                             struct lobby_actions *out)
 {
@@ -574,7 +455,7 @@ int lobby_on_room_destroyed(struct lobby *lb, const char *room,
         return 0;
     told = r->n_waiting + r->n_moderators;
     n = lobby_empty(lb, r, false, 0, out);
-    if (n >= 0 && keep_settings(lb, r) == 0)
+    if (n >= 0 && lobby_keep_settings(lb, r) == 0)
         return (int)told;
     if (r->kept) {
         TAILQ_REMOVE(&lb->kept, r, kept_link);
@@ -638,128 +519,7 @@ int lobby_on_admit(struct lobby *lb, const char *room, const char *invitee,
     return n;
 }
 
-/* ---- main-room mirror, timers ---- */
-
-/* 'real_jid' stops moderating the lobby room, if it does: it no longer
- * sees knockers (stock Jitsi filters on the main-room affiliation). */
-static int drop_moderator(struct room *r, const char *real_jid,
-                          struct lobby_actions *out)
-{
-    struct room_moderator *m = room_moderator_by_jid(r, real_jid);
-
-    if (m == NULL)
-        return 0;
-    if (lobby_actions_push(out, &(struct lobby_effect_src){
-            .kind = LOBBY_DO_OCCUPANT_GONE, .is_self = true,
-            .is_moderator = true, .room = r->lobby_jid, .to = m->real_jid,
-            .nick = m->nick, .subject_jid = m->real_jid }) != 0)
-        return -1;
-    room_moderator_remove(r, m);
-    return 0;
-}
-
-/* "N minutes" or "N seconds" for 'ms', for the texts knockers read. */
-static void duration_words(uint64_t ms, char *out, size_t size)
-{
-    bool minutes = ms % 60000 == 0;
-    uint64_t n = minutes ? ms / 60000 : (ms + 999) / 1000;
-
-    snprintf(out, size, "%" PRIu64 " %s%s", n, minutes ? "minute" : "second", n == 1 ? "" : "s");
-}
-
-struct host_walk {
-    const struct lobby_config *cfg;
-};
-
-static int is_host(const struct lobby_hnode *n, void *arg)
-{
-    const struct host_walk *hw = arg;
-    const struct room_owner *o = LOBBY_HASH_ENTRY(n, struct room_owner, by_jid);
-
-    return !policy_is_service(hw->cfg, o->real_jid, NULL);
-}
-
-bool lobby_has_host(const struct lobby *lb, const struct room *r)
-{
-    struct host_walk hw = { .cfg = &lb->cfg };
-
-    return lobby_hash_each(&r->owners, is_host, &hw) != 0;
-}
-
-void lobby_hostless_knock(const struct lobby *lb, struct room *r, uint64_t now_ms)
-{
-    /* The knock just added is the only one not yet let in: a clock left
-     * from knockers who have gone since starts again. */
-    if (lb->cfg.end_without_host_ms == 0 || (r->hostless && r->n_aging > 1) ||
-        lobby_has_host(lb, r))
-        return;
-    room_hostless_start(r, now_ms);
-}
-
-/* The notice knockers get when the last host leaves: they stay, and how
- * long they may wait without one. */
-static void hostless_notice(const struct lobby *lb, char *text, size_t size)
-{
-    char d[32];
-    int w;
-
-    w = snprintf(text, size, "The host has left the meeting. Please keep waiting: a host "
-                 "can still let you in.");
-    if (lb->cfg.end_without_host_ms == 0 || w < 0 || (size_t)w >= size)
-        return;
-    duration_words(lb->cfg.end_without_host_ms, d, sizeof(d));
-    snprintf(text + w, size - (size_t)w, " If no host is back within %s, the wait ends.", d);
-}
-
-/*
- * Host 'real_jid' is no longer in main room 'r': when it was the last one,
- * every knocker not yet let in is told, and the clock of
- * end_without_host_after starts. Returns 0, or -1.
- */
-static int host_gone(struct lobby *lb, struct room *r, const char *real_jid, uint64_t now_ms,
-                     struct lobby_actions *out)
-{
-    const struct room_waiter *w;
-    char text[LOBBY_TEXT_MAX];
-
-    if (policy_is_service(&lb->cfg, real_jid, NULL) || r->n_aging == 0 ||
-        lobby_has_host(lb, r))
-        return 0;
-    hostless_notice(lb, text, sizeof(text));
-    TAILQ_FOREACH(w, &r->queue, queue) {
-        if (w->aging && lobby_actions_push(out, &(struct lobby_effect_src){
-                .kind = LOBBY_DO_NOTICE, .room = r->lobby_jid, .to = w->real_jid,
-                .nick = w->nick, .text = text }) != 0)
-            return -1;
-    }
-    if (lb->cfg.end_without_host_ms > 0)
-        room_hostless_start(r, now_ms);
-    return 0;
-}
-
-int lobby_on_owner(struct lobby *lb, const char *room, const char *real_jid,
-                   bool present, uint64_t now_ms, struct lobby_actions *out)
-{
-    struct room *r = present ? lobby_find_or_add(lb, room) : lobby_find_main(lb, room);
-    bool was = r != NULL && room_is_owner(r, real_jid);
-
-    if (r == NULL)
-        return present ? -1 : 0;
-    if (room_owner_set(r, real_jid, present) != 0) {
-        errno = r->owners.count >= LOBBY_MAX_OWNERS_PER_ROOM ? ENOSPC : ENOMEM;
-        return -1;
-    }
-    /* before_host: a host has come (a service identity is nobody's host). */
-    if (present && !policy_is_service(&lb->cfg, real_jid, NULL)) {
-        r->hosted = true;
-        room_hostless_stop(r);
-    }
-    if (present)
-        return 0;
-    if (drop_moderator(r, real_jid, out) != 0)
-        return -1;
-    return was ? host_gone(lb, r, real_jid, now_ms, out) : 0;
-}
+/* ---- main-room mirror ---- */
 
 int lobby_on_occupant_joined(struct lobby *lb, const char *room,
                              const char *real_jid, const char *nick, bool owner,
@@ -896,123 +656,6 @@ int lobby_on_gone(struct lobby *lb, const char *room, const char *nick,
     if (!room_is_owner(r, real_jid) && (a == NULL || a->state != ROOM_ADMISSION_PRESENT))
         return 0;
     return lobby_on_occupant_left(lb, room, real_jid, true, now_ms, out) == -1 ? -1 : 1;
-}
-
-uint64_t lobby_next_deadline(const struct lobby *lb)
-{
-    uint64_t t = UINT64_MAX;
-    const struct room_admission *a;
-    const struct room_cooldown *c;
-    const struct room_waiter *w;
-    const struct room *r;
-
-    a = TAILQ_FIRST(&lb->timers.approved);
-    if (a != NULL && a->deadline_ms < t)
-        t = a->deadline_ms;
-    a = TAILQ_FIRST(&lb->timers.left);
-    if (a != NULL && a->deadline_ms < t)
-        t = a->deadline_ms;
-    a = TAILQ_FIRST(&lb->timers.sent_back);
-    if (a != NULL && a->deadline_ms < t)
-        t = a->deadline_ms;
-    c = TAILQ_FIRST(&lb->timers.cooldowns);
-    if (c != NULL && c->deadline_ms < t)
-        t = c->deadline_ms;
-    w = TAILQ_FIRST(&lb->timers.waiters);
-    if (lb->cfg.max_wait_ms > 0 && w != NULL && w->knock_ms + lb->cfg.max_wait_ms < t)
-        t = w->knock_ms + lb->cfg.max_wait_ms;
-    r = TAILQ_FIRST(&lb->timers.hostless);
-    if (lb->cfg.end_without_host_ms > 0 && r != NULL &&
-        r->hostless_ms + lb->cfg.end_without_host_ms < t)
-        t = r->hostless_ms + lb->cfg.end_without_host_ms;
-    return t;
-}
-
-/* A limit ('event') ended the wait of 'w': it is told why ('text'), the
- * moderators see it go. */
-static int send_away(struct room_waiter *w, const char *event, const char *text,
-                     struct lobby_actions *out)
-{
-    struct room *r = w->room;
-
-    if (lobby_actions_push(out, &(struct lobby_effect_src){
-            .kind = LOBBY_DO_DESTROY, .room = r->lobby_jid, .to = w->real_jid,
-            .nick = w->nick, .text = text, .event = event, .knock_ms = w->knock_ms }) != 0 ||
-        effect_to_moderators(out, r, w, LOBBY_DO_OCCUPANT_GONE) != 0)
-        return -1;
-    room_waiter_remove(r, w);
-    return 0;
-}
-
-/* end_without_host_after: the knockers of the first room on the clock are
- * sent away, as many as 'out' holds. Returns 1 when that room is done
- * (sent away, or its clock no longer applies), 0 when 'out' is full, -1. */
-static int end_hostless(struct lobby *lb, struct room *r, struct lobby_actions *out)
-{
-    struct room_waiter *w, *next;
-    char text[LOBBY_TEXT_MAX], d[32];
-
-    if (r->n_aging == 0 || lobby_has_host(lb, r)) {
-        room_hostless_stop(r);
-        return 1;
-    }
-    duration_words(lb->cfg.end_without_host_ms, d, sizeof(d));
-    snprintf(text, sizeof(text), "The meeting has had no host for %s, so nobody can let you "
-             "in; please try again later.", d);
-    for (w = TAILQ_FIRST(&r->queue); w != NULL; w = next) {
-        next = TAILQ_NEXT(w, queue);
-        if (!w->aging)
-            continue;
-        if (out->n + 1 + r->n_moderators > LOBBY_MAX_EFFECTS)
-            return 0;
-        if (send_away(w, "end-without-host", text, out) != 0)
-            return -1;
-    }
-    room_hostless_stop(r);
-    return 1;
-}
-
-int lobby_expire(struct lobby *lb, uint64_t now_ms, struct lobby_actions *out)
-{
-    struct room_admission *a;
-    struct room_cooldown *c;
-    struct room_waiter *w;
-    struct room *r;
-    char text[LOBBY_TEXT_MAX], d[32];
-    int rc;
-
-    while ((a = TAILQ_FIRST(&lb->timers.approved)) != NULL &&
-           a->deadline_ms <= now_ms)
-        room_admission_remove(a);
-    while ((a = TAILQ_FIRST(&lb->timers.left)) != NULL &&
-           a->deadline_ms <= now_ms)
-        room_admission_remove(a);
-    while ((a = TAILQ_FIRST(&lb->timers.sent_back)) != NULL &&
-           a->deadline_ms <= now_ms)
-        room_admission_remove(a);
-    while ((c = TAILQ_FIRST(&lb->timers.cooldowns)) != NULL &&
-           c->deadline_ms <= now_ms)
-        room_cooldown_remove(c);
-    /* Knock counts and facts only free memory when they end: no deadline
-     * of their own wakes the daemon (lobby_next_deadline()). */
-    rate_expire(&lb->knocks_by_identity, now_ms);
-    rate_expire(&lb->knocks_by_ip, now_ms);
-    rate_facts_expire(&lb->sent, now_ms);
-    duration_words(lb->cfg.max_wait_ms, d, sizeof(d));
-    snprintf(text, sizeof(text), "Nobody let you in within %s; please try again later.", d);
-    while (lb->cfg.max_wait_ms > 0 && (w = TAILQ_FIRST(&lb->timers.waiters)) != NULL &&
-           w->knock_ms + lb->cfg.max_wait_ms <= now_ms &&
-           out->n + 1 + w->room->n_moderators <= LOBBY_MAX_EFFECTS) {
-        if (send_away(w, "max-wait", text, out) != 0)
-            return -1;
-    }
-    while (lb->cfg.end_without_host_ms > 0 && (r = TAILQ_FIRST(&lb->timers.hostless)) != NULL &&
-           r->hostless_ms + lb->cfg.end_without_host_ms <= now_ms) {
-        rc = end_hostless(lb, r, out);
-        if (rc != 1)
-            return rc;
-    }
-    return 0;
 }
 
 size_t lobby_waiting_count(const struct lobby *lb, const char *room)

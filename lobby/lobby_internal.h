@@ -1,7 +1,9 @@
 /*
- * lobby_internal.h: what lobby.c shares with knock.c: the daemon's one
- * struct lobby and the lookups of a room's state by main-room or
- * lobby-room JID. Not part of the module's public API (lobby.h).
+ * lobby_internal.h: what the files behind lobby.h (lobby.c, knock.c,
+ * host.c, expire.c, moderation.c, setup.c, snapshot.c) share: the
+ * daemon's one struct lobby, the lookups of a room's state by main-room
+ * or lobby-room JID, and the steps one of them takes for another. Not
+ * part of the module's public API (lobby.h).
  */
 #ifndef LOBBYD_LOBBY_LOBBY_INTERNAL_H
 #define LOBBYD_LOBBY_LOBBY_INTERNAL_H
@@ -52,6 +54,24 @@ void lobby_room_before_host(struct lobby *lb, struct room *r, enum lobby_before_
 /* Put 'r' on the kept list (restore). Cannot fail. */
 void lobby_keep_room(struct lobby *lb, struct room *r);
 
+/*
+ * What an owner token's context.room in 'join' says of room 'r''s own
+ * settings: the lobby message, before_host, and the allow list, which
+ * counts only from an issuer in room_allow_issuers. The latest token that
+ * says something decides. Notes in 'v' what changed. Returns 0 or -1
+ * (ENOMEM).
+ */
+int lobby_owner_settings(struct lobby *lb, struct room *r, const struct lobby_join *join,
+                         struct lobby_verdict *v);
+
+/*
+ * The call in 'r' is over: if an owner token gave it settings of its own
+ * (before_host, an allow list), 'r' is freed and replaced by a fresh room
+ * holding only those, on the kept list. Returns 0, or -1 when there is
+ * nothing to keep or no memory to keep it ('r' untouched).
+ */
+int lobby_keep_settings(struct lobby *lb, struct room *r);
+
 /* Is a host (an owner other than a service identity) present in main room 'r'? */
 bool lobby_has_host(const struct lobby *lb, const struct room *r);
 
@@ -61,6 +81,12 @@ bool lobby_has_host(const struct lobby *lb, const struct room *r);
  * earlier knockers. Cannot fail.
  */
 void lobby_hostless_knock(const struct lobby *lb, struct room *r, uint64_t now_ms);
+
+/*
+ * "N minutes" or "N seconds" for 'ms' into 'out' ('size' bytes, truncated
+ * if need be), for the texts knockers read. Cannot fail.
+ */
+void lobby_duration_words(uint64_t ms, char *out, size_t size);
 
 /*
  * Let waiter 'w' of 'r' in, on behalf of 'actor' (a full JID, named in the
