@@ -7,18 +7,18 @@
  *
  * This is the only place that knows both jwt/ and lobby/; neither knows the
  * other. Tokens appear in the log only as their fingerprint.
+ *
+ * Deliberately not here: state_file (persist.c).
  */
 #include "component/dispatch.h"
+#include "component/dispatch_internal.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,30 +33,10 @@
 
 #define DISPATCH_NODE_MAX 1024
 
-struct dispatch {
-    const struct config *cfg;
-    struct token_verifier *verifier;
-    struct lobby *lobby;
-    struct lobby_verdict last;      /* what the last bridge_verdict points into */
-    struct lobby_actions actions;   /* effects of the last event */
-    struct lobby_config lc;         /* to start again with an empty lobby */
-    bool dirty;                     /* changed since the state file was written */
-    uint64_t saved_ms;              /* when it was last written */
-    bool save_failing;              /* the last write failed (logged once) */
-    bool keep_file;                 /* a state file that could not be read or set aside:
-                                       never overwrite it in this run */
-    struct metrics *metrics;        /* counted always, served when metrics_listen is set */
-    struct audit *audit;            /* borrowed; NULL: no audit_file */
-    struct admin admin;             /* the admin commands and what their last reply holds */
-};
-
-#define STATE_SAVE_EVERY_MS 1000
-#define STATE_MAX_BYTES (512u << 20)
-
 static int lobby_failed(const char *what, int e);
 static void count_effects(struct dispatch *d);
 
-static uint64_t monotonic_ms(void)
+uint64_t dispatch_monotonic_ms(void)
 {
     struct timespec ts;
 
@@ -152,7 +132,7 @@ int dispatch_reload(struct dispatch *d, const struct config *cfg, FILE *errs)
         token_verifier_free(v);
         return -1;
     }
-    if (lobby_reconfigure(d->lobby, &lc, monotonic_ms()) != 0)
+    if (lobby_reconfigure(d->lobby, &lc, dispatch_monotonic_ms()) != 0)
         fatalx("out of memory reconfiguring the lobby");
     token_verifier_free(d->verifier);
     d->verifier = v;
@@ -389,7 +369,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     clock_gettime(CLOCK_MONOTONIC, &t0);
     check_token(d, bj->room, bj->token, bj->token_len, &lj, &claims, &why, fp);
     /* On allocation failure lobby_on_join() still writes a DENY verdict. */
-    (void)lobby_on_join(d->lobby, &lj, monotonic_ms(), &d->last);
+    (void)lobby_on_join(d->lobby, &lj, dispatch_monotonic_ms(), &d->last);
     if (lj.token == LOBBY_TOKEN_VALID && lj.token_owner)
         log_room_settings(d, bj->room, bj->jid, &claims, fp);
     token_claims_clear(&claims);
@@ -411,7 +391,7 @@ void dispatch_on_join(void *arg, const struct bridge_join *bj, struct bridge_ver
     if (d->last.action == LOBBY_ALLOW && d->last.lobby_switch == LOBBY_SWITCH_OFF) {
         /* The owner's join turns the lobby off: the waiting walk in, as when a moderator
          * switches it off (the bridge switches Prosody's room with the verdict). */
-        released = lobby_on_disable(d->lobby, bj->room, bj->jid, monotonic_ms(), &d->actions);
+        released = lobby_on_disable(d->lobby, bj->room, bj->jid, dispatch_monotonic_ms(), &d->actions);
         if (released < 0) {
             (void)lobby_failed("switching a default lobby off", errno);
             released = 0;
@@ -455,7 +435,7 @@ void dispatch_on_command(void *arg, const struct adhoc_request *rq, struct adhoc
     d->admin.cfg = d->cfg;
     d->admin.lobby = d->lobby;
     d->admin.actions = &d->actions;
-    admin_run(&d->admin, rq, monotonic_ms(), reply);
+    admin_run(&d->admin, rq, dispatch_monotonic_ms(), reply);
     if (d->actions.n > 0)
         d->dirty = true;
     count_effects(d);
@@ -490,7 +470,7 @@ bool dispatch_asks_display_name(void *arg, const char *jid, const struct bridge_
         lj.room = room;
         lj.real_jid = jid;
         check_token(d, room, bd->token, bd->token_len, &lj, &claims, &why, fp);
-        ask = lobby_asks_display_name(d->lobby, &lj, monotonic_ms(), &rule);
+        ask = lobby_asks_display_name(d->lobby, &lj, dispatch_monotonic_ms(), &rule);
         token_claims_clear(&claims);
     }
     log_debug("disco: jid=%s room=%s display name asked=%s rule=%s", jid,
@@ -607,7 +587,7 @@ static int on_admit(struct dispatch *d, const struct bridge_event *ev, uint64_t 
 static int handle_on_event(void *arg, const struct bridge_event *ev, const struct lobby_actions **out)
 {
     struct dispatch *d = arg;
-    uint64_t now = monotonic_ms();
+    uint64_t now = dispatch_monotonic_ms();
     int rc, e;
 
     lobby_actions_clear(&d->actions);
@@ -665,7 +645,7 @@ static int handle_on_muc(void *arg, const struct muc_request *rq, const struct l
 {
     struct dispatch *d = arg;
     struct lobby_knock k;
-    uint64_t now = monotonic_ms();
+    uint64_t now = dispatch_monotonic_ms();
     char qname[128], qnick[128];
     int rc = 0, e;
 
@@ -760,7 +740,7 @@ static int handle_on_gone(void *arg, const struct bridge_session *ses, const str
         memcpy(room, ses->in, (size_t)(slash - ses->in));
         room[slash - ses->in] = '\0';
     }
-    rc = lobby_on_gone(d->lobby, room, slash != NULL ? slash + 1 : NULL, ses->jid, monotonic_ms(),
+    rc = lobby_on_gone(d->lobby, room, slash != NULL ? slash + 1 : NULL, ses->jid, dispatch_monotonic_ms(),
                        &d->actions);
     if (rc == -1)
         return lobby_failed("a missed leave", errno);
@@ -823,7 +803,7 @@ void dispatch_sessions_free(struct bridge_session *v, size_t n)
 unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
 {
     uint64_t deadline = lobby_next_deadline(d->lobby);
-    uint64_t now = monotonic_ms();
+    uint64_t now = dispatch_monotonic_ms();
 
     if (deadline == UINT64_MAX || deadline >= now + max_ms)
         return max_ms;
@@ -833,7 +813,7 @@ unsigned dispatch_timeout_ms(const struct dispatch *d, unsigned max_ms)
 /* What the effects of the last event mean for the counters and the audit trail. */
 static void count_effects(struct dispatch *d)
 {
-    uint64_t now = monotonic_ms();
+    uint64_t now = dispatch_monotonic_ms();
 
     for (size_t i = 0; i < d->actions.n; i++) {
         const struct lobby_effect *e = &d->actions.v[i];
@@ -931,7 +911,7 @@ const struct lobby_actions *dispatch_expire(struct dispatch *d)
     char qnick[128], qtext[LOBBY_TEXT_MAX + 32];
 
     lobby_actions_clear(&d->actions);
-    if (lobby_expire(d->lobby, monotonic_ms(), &d->actions) == -1)
+    if (lobby_expire(d->lobby, dispatch_monotonic_ms(), &d->actions) == -1)
         fatal("lobby: expiring timers failed");
     for (size_t i = 0; i < d->actions.n; i++) {
         const struct lobby_effect *e = &d->actions.v[i];
@@ -945,185 +925,4 @@ const struct lobby_actions *dispatch_expire(struct dispatch *d)
     }
     count_effects(d);
     return &d->actions;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Read all of 'fd' (at most STATE_MAX_BYTES). Returns a buffer the caller
- * frees, or NULL with errno set. */
-static char *read_all(int fd, size_t *len)
-{
-    struct stat sb;
-    char *buf;
-    size_t got = 0;
-    ssize_t n;
-
-    if (fstat(fd, &sb) == -1)
-        return NULL;
-    if (sb.st_size < 0 || (uint64_t)sb.st_size > STATE_MAX_BYTES) {
-        errno = EFBIG;
-        return NULL;
-    }
-    buf = xcalloc(1, (size_t)sb.st_size + 1);
-    while (got < (size_t)sb.st_size) {
-        n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            free(buf);
-            if (n == 0)
-                errno = EIO;
-            return NULL;
-        }
-        got += (size_t)n;
-    }
-    *len = got;
-    return buf;
-}
-
-static int count_session(void *arg, const char *room, const char *nick, const char *real_jid)
-{
-    (void)room;
-    (void)nick;
-    (void)real_jid;
-    ++*(size_t *)arg;
-    return 0;
-}
-
-/* Keep a state lobbyd cannot use for the operator, out of the way (a name
- * of its own each time: an earlier one is not overwritten). If it cannot be
- * moved, this run must not write over it. */
-static void set_aside(struct dispatch *d, const char *path)
-{
-    char bad[4096];
-
-    snprintf(bad, sizeof(bad), "%s.bad.%lld", path, (long long)time(NULL));
-    if (rename(path, bad) == 0) {
-        log_warnx("state: kept the unreadable state as %s", bad);
-        return;
-    }
-    log_warn("state: cannot rename %s to %s", path, bad);
-    log_warnx("state: %s will not be written in this run, so that it is not lost: fix it and "
-              "restart lobbyd", path);
-    d->keep_file = true;
-}
-
-void dispatch_restore(struct dispatch *d)
-{
-    const char *path = d->cfg->state_file;
-    char why[256], *text;
-    size_t len = 0, sessions = 0;
-    struct stat sb;
-    int fd;
-
-    if (path == NULL)
-        return;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd == -1 && errno == ENOENT) {
-        log_info("state: no %s yet: nobody is waiting", path);
-        return;
-    }
-    text = fd != -1 ? read_all(fd, &len) : NULL;
-    if (text == NULL || fstat(fd, &sb) == -1) {
-        log_warn("state: cannot read %s; starting with nobody waiting", path);
-        free(text);
-        if (fd != -1)
-            close(fd);
-        set_aside(d, path);
-        return;
-    }
-    close(fd);
-    if (lobby_restore(d->lobby, text, len, monotonic_ms(), wall_ms(), why, sizeof(why)) != 0) {
-        log_warnx("state: %s: %s; starting with nobody waiting", path, why);
-        lobby_free(d->lobby);
-        d->lobby = lobby_new(&d->lc);
-        if (d->lobby == NULL)
-            fatalx("out of memory creating the lobby");
-        set_aside(d, path);
-    } else {
-        (void)lobby_each_session(d->lobby, count_session, &sessions);
-        log_info("state: restored %s, written %lld s ago: %zu sessions in lobby rooms and main "
-                 "rooms, to be checked with the bridge", path,
-                 (long long)(time(NULL) - sb.st_mtime), sessions);
-    }
-    free(text);
-}
-
-/* Write 'text' to 'path' through a temporary file renamed over it, so a
- * crash leaves the old state or the new one, never half of one. */
-static int write_state(const char *path, const char *text, size_t len)
-{
-    char tmp[4096];
-    size_t done = 0;
-    ssize_t n;
-    int fd, e;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    /* Real JIDs, names and e-mail addresses: for lobbyd's eyes only. A
-     * leftover of a crash is removed; nothing is written through a link. */
-    (void)unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -1)
-        return -1;
-    while (done < len) {
-        n = write(fd, text + done, len - done);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n == -1)
-            goto fail;
-        done += (size_t)n;
-    }
-    if (fsync(fd) == -1 || close(fd) == -1) {
-        fd = -1;
-        goto fail;
-    }
-    if (rename(tmp, path) == -1) {
-        fd = -1;
-        goto fail;
-    }
-    return 0;
-fail:
-    e = errno;
-    if (fd != -1)
-        close(fd);
-    (void)unlink(tmp);
-    errno = e;
-    return -1;
-}
-
-void dispatch_persist(struct dispatch *d, bool force)
-{
-    uint64_t now = monotonic_ms();
-    char *text;
-    size_t len;
-
-    if (d->cfg->state_file == NULL || !d->dirty || d->keep_file)
-        return;
-    if (!force && d->saved_ms != 0 && now - d->saved_ms < STATE_SAVE_EVERY_MS)
-        return;
-    d->saved_ms = now;
-    if (lobby_save(d->lobby, now, wall_ms(), &text, &len) != 0)
-        fatalx("out of memory saving the lobby state");
-    if (write_state(d->cfg->state_file, text, len) != 0) {
-        if (!d->save_failing)
-            log_warn("state: cannot write %s; a restart of lobbyd would forget everyone "
-                     "waiting", d->cfg->state_file);
-        d->save_failing = true;
-    } else {
-        if (d->save_failing)
-            log_info("state: %s written again", d->cfg->state_file);
-        d->save_failing = false;
-        d->dirty = false;
-        metrics_add(d->metrics, METRICS_STATE_WRITES);
-    }
-    free(text);
 }
