@@ -1,7 +1,8 @@
 /*
  * dispatch_internal.h: what the files behind dispatch.h (dispatch.c,
- * persist.c) share: the dispatcher's state and its clock. Not part of
- * the component's API: the loop uses dispatch.h.
+ * dispatch_join.c, persist.c) share: the dispatcher's state, its clock,
+ * and the steps the event handlers share. Not part of the component's API:
+ * the loop uses dispatch.h.
  */
 #ifndef LOBBYD_COMPONENT_DISPATCH_INTERNAL_H
 #define LOBBYD_COMPONENT_DISPATCH_INTERNAL_H
@@ -35,5 +36,17 @@ struct dispatch {
 
 /* Milliseconds on the monotonic clock, the lobby's now_ms. Cannot fail. */
 uint64_t dispatch_monotonic_ms(void);
+
+/*
+ * A lobby call returned -1 with errno 'e' (saved right after the call).
+ * EPERM, ENOSPC and ENOENT are refusals the caller reports: returns -1
+ * with errno set back to 'e' for it. Anything else (out of memory) is
+ * fatal, as everywhere in the daemon: systemd restarts it.
+ */
+int dispatch_lobby_failed(const char *what, int e);
+
+/* What the effects of the last event (d->actions) mean for the counters
+ * and the audit trail. Cannot fail. */
+void dispatch_count_effects(struct dispatch *d);
 
 #endif /* LOBBYD_COMPONENT_DISPATCH_INTERNAL_H */
