@@ -1,7 +1,8 @@
 /*
- * test_config.c: the configuration parser (component/config.c). Each case
- * is a config text and either the values it must produce or the error line
- * it must print ("FILE:LINE: key "x": reason").
+ * test_config.c: the configuration parser (component/config.c) and the
+ * component secret (component/config_secret.c). Each case is a config
+ * text and either the values it must produce or the error line it must
+ * print ("FILE:LINE: key "x": reason").
  */
 #include <stdarg.h>
 #include <stddef.h>
