@@ -152,8 +152,10 @@ local function bare_in_room(room, bare)
 	return false;
 end
 
-local function refuse(origin, stanza, room_jid, why, reply)
-	module:log("info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
+-- level: "info" unless lobbyd's own log already says it at info (its verdict line, with the rule,
+-- for a guest sent to the lobby or asked for a name: the everyday case, one line per knock).
+local function refuse(origin, stanza, room_jid, why, reply, level)
+	module:log(level or "info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
 	origin.send(reply);
 	return true;
 end
@@ -254,13 +256,13 @@ local function on_presence(event)
 			:text_tag("lobbyroom", lobby_jid)
 			:tag("x", { xmlns = xmlns_muc }):up();
 		reply:get_child("error").attr.code = "407";
-		return refuse(origin, stanza, room_jid, "lobby, rule "..rule, reply);
+		return refuse(origin, stanza, room_jid, "lobby, rule "..rule, reply, "debug");
 	elseif action == "displayname" then
 		local reply = st.error_reply(stanza, "modify", "not-acceptable")
 			:tag("displayname-required", { xmlns = xmlns_jitmeet, lobby = "true" }):up():up()
 			:tag("x", { xmlns = xmlns_muc }):up();
 		reply:get_child("error").attr.code = "406";
-		return refuse(origin, stanza, room_jid, "display name required, rule "..rule, reply);
+		return refuse(origin, stanza, room_jid, "display name required, rule "..rule, reply, "debug");
 	end
 	-- deny
 	local err_type = valid_error_types[verdict.attr.type] and verdict.attr.type or "cancel";
