@@ -194,6 +194,7 @@ static void render(const struct lobby_verdict *lv, struct bridge_verdict *v)
     v->ask = lv->ask == LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD       ? "token-lobby-password"
              : lv->ask == LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW ? "token-lobby-password-new"
                                                                 : "every-join";
+    v->room_ask = lv->ask_room ? "every-join" : "default";
     if (lv->action == LOBBY_ALLOW && lv->lobby_switch != LOBBY_SWITCH_NONE)
         v->set_lobby = lv->lobby_switch == LOBBY_SWITCH_ON ? "on" : "off";
     if (lv->action == LOBBY_KNOCK)

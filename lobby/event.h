@@ -187,6 +187,8 @@ struct lobby_verdict {
     enum lobby_deny deny;              /* DENY: which error to send */
     bool supply_password;              /* ALLOW: the room password must be supplied to the join */
     enum lobby_ask ask;                /* which later joins the bridge must ask about */
+    bool ask_room;                     /* and every later join into this room: before_host
+                                          holds there until a host comes (rule 5) */
     const char *rule;                  /* static name of the rule that fired */
     char lobby_jid[LOBBY_JID_MAX];     /* KNOCK: node@lobby_domain; "" otherwise */
     char text[LOBBY_TEXT_MAX];         /* operator-readable reason */

@@ -340,8 +340,12 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
         verdict_internal_error(out, ENOMEM);
         return -1;
     }
-    /* This verdict may have given a room its own before_host. */
+    /* This verdict may have given a room its own before_host, or its host. */
     out->ask = policy_ask_scope(&lb->cfg, lb->strict_rooms);
+    r = lobby_find_main(lb, join->room);
+    out->ask_room = policy_room_waits_for_host(
+        r != NULL && r->has_before_host ? r->before_host : lb->cfg.before_host,
+        r != NULL && r->hosted);
     return 0;
 }
 

@@ -49,7 +49,9 @@
  * it) for the next call of that room, at most LOBBY_MAX_KEPT_ROOMS, the
  * one kept longest forgotten first. Until an owner token sets it, the
  * deployment's before_host governs. Once any room has its own wait or
- * deny, verdicts ask about every join.
+ * deny, verdicts ask about the joins that create rooms (one may be kept);
+ * a verdict's ask_room asks about every join into its room while that
+ * room waits for its host.
  *
  * Outcast first: a ban set by a room owner outranks any token; the token
  * issuer cannot lift it, an owner can.

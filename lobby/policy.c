@@ -448,6 +448,12 @@ void policy_decide(const struct policy_facts *f, struct lobby_verdict *out)
     note_guest_token(f, out);
     decide_switch(f, out);
     out->ask = policy_ask_scope(f->cfg, f->strict_rooms);
+    out->ask_room = policy_room_waits_for_host(policy_before_host(f), f->hosted);
+}
+
+bool policy_room_waits_for_host(enum lobby_before_host mode, bool hosted)
+{
+    return mode != LOBBY_BEFORE_HOST_ALLOW && !hosted;
 }
 
 enum lobby_before_host policy_before_host(const struct policy_facts *f)
@@ -464,16 +470,24 @@ enum lobby_before_host policy_before_host(const struct policy_facts *f)
  * bridge need not ask about those, except, with lobby_default on, a join
  * that creates the room: that one switches the lobby on.  A new rule that
  * looks at such joins must change this; test_policy.c checks the claim over every combination
- * of facts. A room with its own before_host wait or deny (an owner
- * token's) needs every join too, and lobbyd cannot tell the bridge which
- * rooms: once there is one, the bridge asks about all joins.
+ * of facts.
+ *
+ * before_host (rule 5) comes before no-lobby: until a room has a host,
+ * every guest's join into it is lobbyd's to judge. That is per room, so
+ * it is not this scope's business but the verdict's ask_room, which the
+ * bridge keeps for the room; the scope only adds the joins that create a
+ * room, which the bridge has no room to keep anything for. That holds
+ * while any room can have its own wait or deny (strict_rooms: an owner
+ * token gave one), since a room kept from an earlier call may be created
+ * again at any time.
  */
 enum lobby_ask policy_ask_scope(const struct lobby_config *cfg, bool strict_rooms)
 {
-    /* Until a room has a host, every guest's join is lobbyd's to judge. */
-    if (cfg->ask_tokenless_joins || cfg->before_host != LOBBY_BEFORE_HOST_ALLOW || strict_rooms)
+    if (cfg->ask_tokenless_joins)
         return LOBBY_ASK_EVERY_JOIN;
-    /* A room's creation is where lobby_default switches its lobby on. */
-    return cfg->lobby_default_on ? LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW
-                                 : LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD;
+    /* A room's creation is where lobby_default switches its lobby on, and where a room that
+     * waits for its host starts waiting. */
+    return cfg->lobby_default_on || cfg->before_host != LOBBY_BEFORE_HOST_ALLOW || strict_rooms
+               ? LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW
+               : LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD;
 }

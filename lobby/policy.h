@@ -63,4 +63,11 @@ bool policy_is_service(const struct lobby_config *cfg, const char *real_jid, siz
  */
 enum lobby_ask policy_ask_scope(const struct lobby_config *cfg, bool strict_rooms);
 
+/*
+ * Whether every later join into a room must be asked about (every verdict
+ * carries it as lobby_verdict.ask_room): the room's before_host 'mode' is
+ * wait or deny and no host has been in it yet. Cannot fail.
+ */
+bool policy_room_waits_for_host(enum lobby_before_host mode, bool hosted);
+
 #endif /* LOBBYD_LOBBY_POLICY_H */

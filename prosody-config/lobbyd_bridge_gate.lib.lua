@@ -38,18 +38,21 @@ local function session_token(origin)
 	if type(token) == "string" and token ~= "" then return token; end
 end
 
--- lobbyd's `ask`: true when it has said it needs no verdict for this join.
--- "token-lobby-password-new" is the same, except that a join creating a room is asked about.
+-- lobbyd's `ask` and `room-ask`: true when it has said it needs no verdict for this join.
+-- "token-lobby-password-new" is the same as "token-lobby-password", except that a join creating
+-- a room is asked about. A room lobbyd has not said "default" for (state.room_ask) is asked
+-- about: it waits for its host, or it was there before this bridge heard lobbyd's `ask`.
 local function lobbyd_needs_no_verdict(origin, room)
 	if state.ask ~= "token-lobby-password" and state.ask ~= "token-lobby-password-new" then return false; end
 	if session_token(origin) then return false; end
 	if not room then return state.ask == "token-lobby-password"; end
+	if state.room_ask[room.jid] ~= "default" then return false; end
 	return not (room:get_members_only() or room:get_password());
 end
 
--- Rooms a verdict said to create with their lobby on ("set-lobby"), until mod_muc creates them
--- for that join (muc-room-created, below).
-local lobby_at_creation = {};
+-- What a verdict said about a room still to be created ("set-lobby", "room-ask"), until mod_muc
+-- creates it for that join (muc-room-created, below).
+local at_creation = {};
 
 local function session_id(origin)
 	-- Random, so an id never comes back for a later session (table addresses do).
@@ -133,7 +136,12 @@ local function ask(origin, stanza, room_jid, facts)
 	if not verdict or not known_actions[verdict.attr.action] then
 		return nil, "reply carries no verdict this bridge understands";
 	end
-	state.ask = verdict.attr.ask == "token-lobby-password" and verdict.attr.ask or "every-join";
+	local scope = verdict.attr.ask;
+	if scope ~= "token-lobby-password" and scope ~= "token-lobby-password-new" then scope = "every-join"; end
+	if scope ~= state.ask then
+		-- What lobbyd said about rooms held under the old scope; each is asked about once more.
+		state.ask, state.room_ask = scope, {};
+	end
 	return verdict;
 end
 
@@ -144,8 +152,10 @@ local function bare_in_room(room, bare)
 	return false;
 end
 
-local function refuse(origin, stanza, room_jid, why, reply)
-	module:log("info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
+-- level: "info" unless lobbyd's own log already says it at info (its verdict line, with the rule,
+-- for a guest sent to the lobby or asked for a name: the everyday case, one line per knock).
+local function refuse(origin, stanza, room_jid, why, reply, level)
+	module:log(level or "info", "Refused %s joining %s: %s", stanza.attr.from, room_jid, why);
 	origin.send(reply);
 	return true;
 end
@@ -191,6 +201,9 @@ local function on_presence(event)
 	end
 
 	local action, rule = verdict.attr.action, verdict.attr.rule or "?";
+	local room_ask = verdict.attr["room-ask"];
+	if room_ask ~= "every-join" and room_ask ~= "default" then room_ask = nil; end
+	if room and room_ask then state.room_ask[room.jid] = room_ask; end
 	local reason = verdict:get_text();
 	if reason == "" then reason = nil; end
 
@@ -226,7 +239,9 @@ local function on_presence(event)
 		local set_lobby = verdict.attr["set-lobby"];
 		-- A room still to be created gets lobbyd's default lobby the moment this join creates it
 		-- (what an earlier join that never created it left here is overwritten).
-		if not room then lobby_at_creation[room_jid] = set_lobby == "on" or nil; end
+		if not room then
+			at_creation[room_jid] = { lobby = set_lobby == "on", room_ask = room_ask };
+		end
 		if set_lobby == "on" or set_lobby == "off" then
 			-- Switch a present room before this join goes in.
 			if room then lobbyd.set_members_only(room, set_lobby == "on"); end
@@ -241,13 +256,13 @@ local function on_presence(event)
 			:text_tag("lobbyroom", lobby_jid)
 			:tag("x", { xmlns = xmlns_muc }):up();
 		reply:get_child("error").attr.code = "407";
-		return refuse(origin, stanza, room_jid, "lobby, rule "..rule, reply);
+		return refuse(origin, stanza, room_jid, "lobby, rule "..rule, reply, "debug");
 	elseif action == "displayname" then
 		local reply = st.error_reply(stanza, "modify", "not-acceptable")
 			:tag("displayname-required", { xmlns = xmlns_jitmeet, lobby = "true" }):up():up()
 			:tag("x", { xmlns = xmlns_muc }):up();
 		reply:get_child("error").attr.code = "406";
-		return refuse(origin, stanza, room_jid, "display name required, rule "..rule, reply);
+		return refuse(origin, stanza, room_jid, "display name required, rule "..rule, reply, "debug");
 	end
 	-- deny
 	local err_type = valid_error_types[verdict.attr.type] and verdict.attr.type or "cancel";
@@ -259,11 +274,23 @@ end
 
 module:hook("muc-room-created", function (event)
 	local room = event.room;
-	if lobby_at_creation[room.jid] then
-		lobby_at_creation[room.jid] = nil;
+	local note = at_creation[room.jid];
+	at_creation[room.jid] = nil;
+	if note and note.lobby then
 		room:set_members_only(true);
 		module:log("debug", "Room %s created with its lobby on", room.jid);
 	end
+	if note then
+		state.room_ask[room.jid] = note.room_ask;
+	elseif state.ask == "token-lobby-password" then
+		-- Created by a join lobbyd said it need not see: no room of this scope waits for a host.
+		state.room_ask[room.jid] = "default";
+	end
+end);
+
+module:hook("muc-room-destroyed", function (event)
+	state.room_ask[event.room.jid] = nil;
+	at_creation[event.room.jid] = nil;
 end);
 
 -- Priority 10: before mod_muc's router (-2), which creates rooms and runs

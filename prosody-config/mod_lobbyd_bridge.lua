@@ -132,14 +132,15 @@ local function options()
 end
 
 -- What lobbyd said last about which joins it needs to see (docs/bridge-protocol.md §1, `ask`),
+-- what it said about each present room (`room-ask`: "every-join" or "default", by room JID),
 -- and the joins it gave a verdict for (weak: a join presence is gone once handled). Shared with
 -- the main-room side, which reports those joins.
-local state = { ask = "every-join", asked = setmetatable({}, { __mode = "k" }) };
+local state = { ask = "every-join", room_ask = {}, asked = setmetatable({}, { __mode = "k" }) };
 
 -- After `prosodyctl reload` ask about every join again, until a verdict says what lobbyd (its
 -- configuration perhaps changed too) needs to see.
 module:hook_global("config-reloaded", function ()
-	state.ask = "every-join";
+	state.ask, state.room_ask = "every-join", {};
 end);
 
 -- The pre-join gate (§1), then the main-room side: occupants, lobby on/off, invitations,

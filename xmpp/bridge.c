@@ -250,6 +250,8 @@ xmpp_stanza_t *bridge_verdict_reply(xmpp_stanza_t *req, const char *from,
         xmpp_stanza_set_attribute(el, "password", "supply");
     if (v->ask != NULL)
         xmpp_stanza_set_attribute(el, "ask", v->ask);
+    if (v->room_ask != NULL)
+        xmpp_stanza_set_attribute(el, "room-ask", v->room_ask);
     if (v->set_lobby != NULL)
         xmpp_stanza_set_attribute(el, "set-lobby", v->set_lobby);
     return iq;
@@ -320,6 +322,7 @@ int bridge_verdict_text(xmpp_stanza_t *req, const char *from,
     text_attr(&o, "condition", v->error_condition);
     text_attr(&o, "password", v->supply_password ? "supply" : NULL);
     text_attr(&o, "ask", v->ask);
+    text_attr(&o, "room-ask", v->room_ask);
     text_attr(&o, "set-lobby", v->set_lobby);
     if (v->text != NULL && v->text[0] != '\0') {
         text_raw(&o, ">", 1);

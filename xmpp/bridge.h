@@ -56,6 +56,8 @@ struct bridge_verdict {
     bool supply_password;       /* allow: put the room password into the join */
     const char *ask;            /* which later joins to ask about; NULL: every one */
     const char *set_lobby;      /* allow: "on"/"off": switch the room's lobby first; NULL: no */
+    const char *room_ask;       /* "every-join": and every join into this room; "default": no
+                                   more than 'ask' says; NULL: not said */
 };
 
 /*

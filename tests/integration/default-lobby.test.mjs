@@ -3,7 +3,7 @@
 // comes on by default never strands its owner: an owner token walks in.
 import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
-import { useStack, verdictLine } from "./lib/stack.mjs";
+import { useStack, verdictLine, assertNotAsked } from "./lib/stack.mjs";
 import { NS, xml } from "./lib/client.mjs";
 import { mint, mintLocal } from "./lib/token.mjs";
 import { clientPool, rand } from "./lib/util.mjs";
@@ -160,6 +160,27 @@ describe("before_host = wait", { timeout: 60000 }, () => {
 		mark = s.stack.mark("lobbyd");
 		assertLobbyError(await late.join(room, { displayName: "Late" }), lobby);
 		await s.stack.waitLog("lobbyd", (l) => verdictLine(room, "lobby")(l) && l.includes("rule=lobby "), { offset: mark });
+	});
+
+	test("once its host is in, guests join the open room without a round trip; rooms still waiting ask", async () => {
+		const node = `open-${rand()}`;
+		const room = `${node}@${s.stack.env.MUC_DOMAIN}`;
+		const host = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Host" }) });
+		const h = await host.join(room, { displayName: "Host" });
+		assert.deepEqual([h.ok, h.affiliation], [true, "owner"], `${h}`);
+		assert.equal(await membersOnly(host, room), false, "nobody waited, yet the room got a lobby");
+		const guest = await connect();
+		let mark = s.stack.mark("lobbyd");
+		const g = await guest.join(room, { displayName: "Guest" });
+		assert.deepEqual([g.ok, g.affiliation], [true, "none"], `${g}`);
+		assertNotAsked(s.stack, mark, guest.jid, "a guest's join into a hosted open room");
+		// A room nobody has opened is still lobbyd's to judge.
+		const other = `wait-${rand()}`;
+		mark = s.stack.mark("lobbyd");
+		assertLobbyError(await guest.join(`${other}@${s.stack.env.MUC_DOMAIN}`, { displayName: "Guest" }),
+			`${other}@${s.stack.env.LOBBY_DOMAIN}`);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(other, "lobby")(l) && l.includes("rule=before-host"),
+			{ offset: mark });
 	});
 });
 

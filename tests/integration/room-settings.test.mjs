@@ -3,7 +3,7 @@
 // context.room.before_host governs the room's next call; both survive a restart of lobbyd.
 import { describe, test } from "./lib/test.mjs";
 import assert from "node:assert/strict";
-import { useStack, verdictLine } from "./lib/stack.mjs";
+import { useStack, verdictLine, assertNotAsked } from "./lib/stack.mjs";
 import { mintLocal } from "./lib/token.mjs";
 import { clientPool, rand } from "./lib/util.mjs";
 import { assertLobbyError, lobbyLine } from "./lib/lobby.mjs";
@@ -94,9 +94,11 @@ describe("context.room.before_host", { timeout: 90000 }, () => {
 		const o = await owner.join(room, { displayName: "Host" });
 		assert.ok(o.ok, `${o}`);
 		await s.stack.waitLog("lobbyd", lobbyLine(`room=${room}`, "before_host=deny", "rule=owner-token"), { offset: mark });
-		// With the host inside, guests come in as usual.
+		// With the host inside, guests come in as usual, without a round trip.
 		const early = await connect();
+		mark = s.stack.mark("lobbyd");
 		assert.ok((await early.join(room, { displayName: "Early" })).ok);
+		assertNotAsked(s.stack, mark, early.jid, "a guest's join with the host inside");
 		mark = s.stack.mark("lobbyd");
 		await early.close();
 		await owner.leave(o.occupantJid);
@@ -110,8 +112,16 @@ describe("context.room.before_host", { timeout: 90000 }, () => {
 		assert.equal(g.condition, "not-allowed");
 		await s.stack.waitLog("lobbyd", (l) => verdictLine(room, "deny")(l) && l.includes("rule=before-host"), { offset: mark });
 
+		// Another room keeps the deployment's before_host (allow): its creation is asked about
+		// (a room kept from an earlier call could be it), its next guest's join is not.
 		const other = `${`bh-${rand()}`}@${s.stack.env.MUC_DOMAIN}`;
 		const free = await connect();
+		mark = s.stack.mark("lobbyd");
 		assert.ok((await free.join(other, { displayName: "Elsewhere" })).ok);
+		await s.stack.waitLog("lobbyd", (l) => verdictLine(other, "allow")(l) && l.includes("rule=no-lobby"), { offset: mark });
+		const second = await connect();
+		mark = s.stack.mark("lobbyd");
+		assert.ok((await second.join(other, { displayName: "Second" })).ok);
+		assertNotAsked(s.stack, mark, second.jid, "a guest's join into a room without settings of its own");
 	});
 });

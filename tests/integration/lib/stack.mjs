@@ -1,5 +1,6 @@
 // The test stack: tests/stack/stack-up in a temporary directory with free ports, torn down at
 // the end even on failure; log polling with deadlines; process control via tests/stack/stack-ctl.
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { before, after, afterEach } from "node:test";
 import { mkdtempSync, rmSync, readFileSync, existsSync, statSync, openSync, readSync, closeSync } from "node:fs";
@@ -137,6 +138,15 @@ export class Stack {
 export function verdictLine(room, action) {
 	return (line) => /\bINFO\s+verdict:/.test(line) && line.includes(room)
 		&& new RegExp(`\\bverdict=${action}\\b`).test(line) && /\brule=\S+/.test(line);
+}
+
+// Fail when lobbyd logged a verdict for a join of 'jid' since 'mark': the bridge let that join
+// continue without asking (lobbyd logs a verdict before it answers, so a join that got in after
+// a round trip has its line already).
+export function assertNotAsked(stack, mark, jid, what) {
+	const asked = stack.readFrom("lobbyd", mark).split("\n")
+		.filter((l) => /\bINFO\s+verdict:/.test(l) && l.includes(` jid=${jid} `));
+	assert.deepEqual(asked, [], `${what}: lobbyd was asked`);
 }
 
 // Bring a stack up for the enclosing describe() (or file): before() starts it, after() stops it

@@ -698,9 +698,64 @@ static void test_before_host_table(void **state)
         assert_int_equal(v.lobby_switch, hc->want);
         if (v.action == LOBBY_KNOCK)
             assert_string_equal(v.lobby_jid, "myroom@lobby.meet.test");
+        /* The joins that create rooms are asked about; in a room still waiting for its host,
+         * every join. */
         if (hc->mode != LOBBY_BEFORE_HOST_ALLOW)
-            assert_int_equal(v.ask, LOBBY_ASK_EVERY_JOIN);
+            assert_int_equal(v.ask, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW);
+        assert_int_equal(v.ask_room, hc->mode != LOBBY_BEFORE_HOST_ALLOW && !hc->hosted);
     }
+}
+
+/*
+ * Under before_host = wait, the bridge asks about every join into a room
+ * only until its host comes: a room a service identity opened waits (every join
+ * asked), the host's verdict says the room no longer needs it, and so does
+ * every verdict after; the next call of the room starts waiting again.
+ */
+static void test_room_ask_follows_the_host(void **state)
+{
+    static const struct {
+        const char *who;
+        struct policy_case c;
+        const char *rule;
+        bool ask_room;
+    } steps[] = {
+        { "a service identity opens the room", { .new_room = true, .lobby_off = true,
+                                     .real_jid = "jibri@auth.meet.test/focus" },
+          "no-lobby", true },
+        { "a guest waits", { .lobby_off = true }, "before-host", true },
+        { "the host walks in", { .lobby_off = true, .token = LOBBY_TOKEN_VALID,
+                                 .token_owner = true, .real_jid = "host@meet.test/web" },
+          "owner-claim", false },
+        { "the next guest: no lobby", { .lobby_off = true, .real_jid = "guest2@meet.test/w" },
+          "no-lobby", false },
+    };
+    struct lobby_config cfg;
+    struct lobby_actions acts;
+    struct lobby_join join;
+    struct lobby_verdict v;
+    struct lobby *lb;
+
+    (void)state;
+    case_config(&cases[0], &cfg);
+    cfg.before_host = LOBBY_BEFORE_HOST_WAIT;
+    lb = lobby_new(&cfg);
+    assert_non_null(lb);
+    lobby_actions_init(&acts);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        print_message("%s\n", steps[i].who);
+        case_join(&steps[i].c, &join);
+        assert_int_equal(lobby_on_join(lb, &join, 1000 + i, &v), 0);
+        assert_string_equal(v.rule, steps[i].rule);
+        assert_int_equal(v.ask, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW);
+        assert_int_equal(v.ask_room, steps[i].ask_room);
+    }
+    assert_true(lobby_on_room_destroyed(lb, ROOM, &acts) >= 0);
+    case_join(&steps[0].c, &join);
+    assert_int_equal(lobby_on_join(lb, &join, 2000, &v), 0);
+    assert_true(v.ask_room);
+    lobby_actions_clear(&acts);
+    lobby_free(lb);
 }
 
 /* The stateful entry point gives the same verdict for a fresh session. */
@@ -815,6 +870,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_table),
         cmocka_unit_test(test_ask_scope_claim),
+        cmocka_unit_test(test_room_ask_follows_the_host),
         cmocka_unit_test(test_lobby_switch_table),
         cmocka_unit_test(test_before_host_table),
         cmocka_unit_test(test_policy_through_lobby),

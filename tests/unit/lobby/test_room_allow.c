@@ -285,22 +285,22 @@ static void test_before_host_table(void **state)
         enum lobby_ask ask;            /* what the owner's verdict tells the bridge */
     } rows[] = {
         { "deployment wait, room deny", LOBBY_BEFORE_HOST_WAIT, true, LOBBY_BEFORE_HOST_DENY,
-          false, "before-host", LOBBY_DENY, LOBBY_ASK_EVERY_JOIN },
+          false, "before-host", LOBBY_DENY, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
         { "deployment allow, room wait", LOBBY_BEFORE_HOST_ALLOW, true, LOBBY_BEFORE_HOST_WAIT,
-          false, "before-host", LOBBY_KNOCK, LOBBY_ASK_EVERY_JOIN },
+          false, "before-host", LOBBY_KNOCK, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
         { "deployment deny, room allow", LOBBY_BEFORE_HOST_DENY, true, LOBBY_BEFORE_HOST_ALLOW,
-          false, "no-lobby", LOBBY_ALLOW, LOBBY_ASK_EVERY_JOIN },
+          false, "no-lobby", LOBBY_ALLOW, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
         { "deployment allow, room allow", LOBBY_BEFORE_HOST_ALLOW, true,
           LOBBY_BEFORE_HOST_ALLOW, false, "no-lobby", LOBBY_ALLOW,
           LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD },
         { "no owner word: deployment deny", LOBBY_BEFORE_HOST_DENY, false, 0, false,
-          "before-host", LOBBY_DENY, LOBBY_ASK_EVERY_JOIN },
+          "before-host", LOBBY_DENY, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
         { "no owner word: deployment allow", LOBBY_BEFORE_HOST_ALLOW, false, 0, false,
           "no-lobby", LOBBY_ALLOW, LOBBY_ASK_TOKEN_LOBBY_OR_PASSWORD },
         { "listed still waits for the host", LOBBY_BEFORE_HOST_ALLOW, true,
-          LOBBY_BEFORE_HOST_WAIT, true, "before-host", LOBBY_KNOCK, LOBBY_ASK_EVERY_JOIN },
+          LOBBY_BEFORE_HOST_WAIT, true, "before-host", LOBBY_KNOCK, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
         { "listed, room deny: refused", LOBBY_BEFORE_HOST_ALLOW, true, LOBBY_BEFORE_HOST_DENY,
-          true, "before-host", LOBBY_DENY, LOBBY_ASK_EVERY_JOIN },
+          true, "before-host", LOBBY_DENY, LOBBY_ASK_TOKEN_LOBBY_PASSWORD_OR_NEW },
     };
     static const char *const list[] = { "guest1@meet.test" };
     struct lobby_config cfg;
@@ -332,6 +332,7 @@ static void test_before_host_table(void **state)
         assert_int_equal(lobby_on_join(lb, &j, 1000, &v), 0);
         assert_int_equal(v.before_host_set, rows[i].owner_sets);
         assert_int_equal(v.ask, rows[i].ask);
+        assert_false(v.ask_room); /* its host is in */
         assert_int_equal(lobby_on_room_destroyed(lb, ROOM, &acts), 0);
         /* The next call: its first guest finds no room. */
         who_join(&(struct who){ 0 }, &j);
@@ -340,6 +341,8 @@ static void test_before_host_table(void **state)
         assert_int_equal(lobby_on_join(lb, &j, 5000, &v), 0);
         assert_string_equal(v.rule, rows[i].rule);
         assert_int_equal(v.action, rows[i].action);
+        /* Until its host comes back, the bridge asks about every join into it. */
+        assert_int_equal(v.ask_room, strcmp(rows[i].rule, "before-host") == 0);
         lobby_free(lb);
     }
     lobby_actions_clear(&acts);

@@ -323,20 +323,25 @@ struct render_case {
 
 static const struct render_case render_cases[] = {
     {"allow as owner",
-     {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL, false, "token-lobby-password", NULL},
-     {"action=allow", "rule=owner-claim", "affiliation=owner", "ask=token-lobby-password", NULL}, NULL},
+     {"allow", "owner", "owner-claim", NULL, NULL, NULL, NULL, false, "token-lobby-password", NULL,
+      "default"},
+     {"action=allow", "rule=owner-claim", "affiliation=owner", "ask=token-lobby-password",
+      "room-ask=default", NULL}, NULL},
     {"allow past the password",
-     {"allow", "member", "admitted-session", NULL, NULL, NULL, NULL, true, "every-join", NULL},
+     {"allow", "member", "admitted-session", NULL, NULL, NULL, NULL, true, "every-join", NULL, NULL},
      {"action=allow", "rule=admitted-session", "affiliation=member", "password=supply",
       "ask=every-join", NULL}, NULL},
     {"allow creating the room with its lobby on",
-     {"allow", NULL, "no-lobby", NULL, NULL, NULL, NULL, false, "token-lobby-password-new", "on"},
+     {"allow", NULL, "no-lobby", NULL, NULL, NULL, NULL, false, "token-lobby-password-new", "on",
+      NULL},
      {"action=allow", "rule=no-lobby", "ask=token-lobby-password-new", "set-lobby=on", NULL}, NULL},
-    {"lobby", {"lobby", NULL, "lobby", "r@lobby.meet.test", NULL, NULL, NULL, false, NULL, NULL},
-     {"action=lobby", "rule=lobby", "lobby=r@lobby.meet.test", NULL}, NULL},
+    {"lobby", {"lobby", NULL, "before-host", "r@lobby.meet.test", NULL, NULL, NULL, false,
+               "token-lobby-password-new", NULL, "every-join"},
+     {"action=lobby", "rule=before-host", "lobby=r@lobby.meet.test", "ask=token-lobby-password-new",
+      "room-ask=every-join", NULL}, NULL},
     {"deny with text",
      {"deny", NULL, "invalid-token", NULL, "cancel", "not-allowed", "aud \"x\" <no> & 'y'", false,
-      NULL, NULL},
+      NULL, NULL, NULL},
      {"action=deny", "rule=invalid-token", "type=cancel", "condition=not-allowed", NULL},
      "aud \"x\" <no> & 'y'"},
 };
@@ -344,7 +349,8 @@ static const struct render_case render_cases[] = {
 static void check_render(const struct render_case *c, xmpp_stanza_t *reply)
 {
     static const char *const all[] = {"action", "rule", "affiliation", "lobby", "type",
-                                      "condition", "password", "ask", "set-lobby"};
+                                      "condition", "password", "ask", "set-lobby",
+                                      "room-ask"};
     xmpp_stanza_t *v = xmpp_stanza_get_child_by_ns(reply, "urn:lobbyd:bridge:0");
     char *text;
 
