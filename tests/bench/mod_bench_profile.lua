@@ -41,12 +41,12 @@ local main_thread = debug.getregistry()[1];
 local my_source = getinfo(1, "S").source;
 
 -- Accumulators (reset by SIGUSR1).
-local self_t, incl_t, cat_t, layer_t, file_t, stamp, cstamp;
+local self_t, incl_t, cat_t, here_t, layer_t, file_t, stamp, cstamp, hstamp;
 local names = {}; -- key -> a name it was called by (kept over resets, like the keys themselves)
 local total, hook_time, samples, main_w, window_start, sample_id, last;
 local counting = true;
 local function reset()
-	self_t, incl_t, cat_t, layer_t, file_t, stamp, cstamp = {}, {}, {}, {}, {}, {}, {};
+	self_t, incl_t, cat_t, here_t, layer_t, file_t, stamp, cstamp, hstamp = {}, {}, {}, {}, {}, {}, {}, {}, {};
 	total, hook_time, samples, main_w, sample_id = 0, 0, 0, 0, 0;
 	window_start = os.time();
 	counting = true;
@@ -99,7 +99,7 @@ local categories = {
 	{ "util/stanza (building, reading and serialising stanzas)", "util/stanza%.lua" },
 	{ "routing (core/stanza_router)", "core/stanza_router%.lua" },
 	{ "event dispatch (util/events)", "util/events%.lua" },
-	{ "MUC (muc.lib, occupant, mod_muc, muc modules)", "muc/[%w_]+%.lua" },
+	{ "MUC (muc.lib, occupant, mod_muc, muc modules)", "modules/muc/" },
 	{ "MUC broadcast (broadcast, publicise_occupant_status, broadcast_message)", "muc%.lib%.lua:%d+ broadcast",
 		"muc%.lib%.lua:%d+ publicise_occupant_status" },
 	{ "MUC join (handle_first_presence, handle_normal_presence)", "muc%.lib%.lua:%d+ handle_first_presence",
@@ -209,7 +209,13 @@ local function hook()
 		if k == nil then break; end
 		if k then
 			local cats = charge(k, w, id);
-			if cats and not layer then layer = cats[1]; end
+			if cats then
+				if not layer then layer = cats[1]; end
+				for j = 1, #cats do
+					local c = cats[j];
+					if hstamp[c] ~= id then hstamp[c] = id; here_t[c] = (here_t[c] or 0) + w; end
+				end
+			end
 		end
 		level = level + 1;
 	end
@@ -295,18 +301,33 @@ local function write_report(why)
 	out[#out + 1] = ("main thread %.1f%%, coroutines %.1f%%"):format(pct(main_w), pct(total - main_w));
 	out[#out + 1] = "\n## categories";
 	out[#out + 1] = "inclusive: samples with any frame of the category on the stack (they overlap);";
+	out[#out + 1] = "this thread: the same, from the running coroutine's own stack only (what a resumed coroutine";
+	out[#out + 1] = "  does is not charged to the code that resumed it, e.g. a held join resumed by the verdict handler);";
 	out[#out + 1] = "innermost: each sample once, to the category of its innermost categorised frame (sums to 100 %)";
-	out[#out + 1] = ("%7s %9s %10s %9s  %s"):format("incl %", "incl ms", "innermost", "ms", "category");
+	out[#out + 1] = ("%7s %9s %11s %10s %9s  %s"):format("incl %", "incl ms", "this thread", "innermost", "ms",
+		"category");
 	local order = {};
 	for i in ipairs(categories) do order[#order + 1] = i; end
 	table.sort(order, function (a, b) return (cat_t[a] or 0) > (cat_t[b] or 0); end);
 	for _, i in ipairs(order) do
-		out[#out + 1] = ("%6.2f%% %9.1f %9.2f%% %9.1f  %s"):format(pct(cat_t[i] or 0), (cat_t[i] or 0) * 1000,
-			pct(layer_t[i] or 0), (layer_t[i] or 0) * 1000, categories[i][1]);
+		out[#out + 1] = ("%6.2f%% %9.1f %10.2f%% %9.2f%% %9.1f  %s"):format(pct(cat_t[i] or 0),
+			(cat_t[i] or 0) * 1000, pct(here_t[i] or 0), pct(layer_t[i] or 0), (layer_t[i] or 0) * 1000,
+			categories[i][1]);
 	end
-	out[#out + 1] = ("%6s %9s %9.2f%% %9.1f  %s"):format("", "", pct(layer_t[0] or 0), (layer_t[0] or 0) * 1000,
+	out[#out + 1] = ("%6s %9s %11s %9.2f%% %9.1f  %s"):format("", "", "", pct(layer_t[0] or 0), (layer_t[0] or 0) * 1000,
 		"uncategorised (no frame of any category on the stack)");
 	top_list(out, "self by file", file_t, 25, true);
+	do -- every function of the bridge, whatever its rank
+		local keys = {};
+		for k in pairs(incl_t) do if k:find("lobbyd_bridge", 1, true) then keys[#keys + 1] = k; end end
+		table.sort(keys, function (a, b) return incl_t[a] > incl_t[b]; end);
+		out[#out + 1] = ("\n## the bridge's functions (%d)\n%7s %9s %7s %9s  %s"):format(#keys, "self %", "ms",
+			"incl %", "ms", "function");
+		for _, k in ipairs(keys) do
+			out[#out + 1] = ("%6.2f%% %9.1f %6.2f%% %9.1f  %s %s"):format(pct(self_t[k] or 0), (self_t[k] or 0) * 1000,
+				pct(incl_t[k]), incl_t[k] * 1000, k, names[k] or "?");
+		end
+	end
 	top_list(out, "self", self_t, 40);
 	top_list(out, "inclusive", incl_t, 40);
 	local f, err = io.open(report_file, "w");
