@@ -33,6 +33,10 @@
  * the CPU time of this process and of --prosody-pid / --lobbyd-pid over
  * the measured phase. Never fails on speed: exit status 1 only when the
  * workload could not run.
+ *
+ * --signal-prosody sends --prosody-pid SIGUSR1 as the measured phase starts
+ * and SIGUSR2 as it ends: tests/bench/mod_bench_profile.lua takes them as
+ * the window of its profile.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +46,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -81,7 +86,7 @@ struct conn {
 
 static struct {
     int port, rooms, clients, inflight, prosody_pid, lobbyd_pid;
-    bool lock, knock;
+    bool lock, knock, signal_prosody;
     const char *label, *domain, *muc, *lobby;
     double timeout;
     char token[TOKEN_MAX], holder_token[TOKEN_MAX];
@@ -636,7 +641,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: bench_ws --port HTTP_PORT --scenario open|knock [--lock] [--rooms N]\n"
             "       [--clients N] [--inflight N] [--token-file F] [--holder-token-file F]\n"
-            "       [--label L] [--prosody-pid P] [--lobbyd-pid P] [--timeout S]\n");
+            "       [--label L] [--prosody-pid P] [--lobbyd-pid P] [--timeout S]\n"
+            "       [--signal-prosody]\n");
     exit(2);
 }
 
@@ -652,6 +658,10 @@ int main(int argc, char **argv)
 
         if (strcmp(a, "--lock") == 0) {
             o.lock = true;
+            continue;
+        }
+        if (strcmp(a, "--signal-prosody") == 0) {
+            o.signal_prosody = true;
             continue;
         }
         if (v == NULL)
@@ -687,6 +697,8 @@ int main(int argc, char **argv)
     }
     if (o.port == 0)
         usage();
+    if (o.signal_prosody && o.prosody_pid == 0)
+        bench_die("--signal-prosody needs --prosody-pid");
     if (o.lock && o.holder_token[0] == '\0')
         bench_die("--lock needs --holder-token-file (an owner token for the holders)");
 
@@ -720,6 +732,12 @@ int main(int argc, char **argv)
     }
 
     /* The measured phase. */
+    if (o.signal_prosody) {
+        /* Let Prosody take the signal (and log it) before its CPU is read. */
+        if (kill(o.prosody_pid, SIGUSR1) != 0)
+            bench_die("cannot signal Prosody");
+        loop_once(100);
+    }
     c_self = bench_self_cpu();
     c_pro = o.prosody_pid ? bench_proc_cpu(o.prosody_pid) : -1;
     c_lob = o.lobbyd_pid ? bench_proc_cpu(o.lobbyd_pid) : -1;
@@ -735,6 +753,8 @@ int main(int argc, char **argv)
     c_self = bench_self_cpu() - c_self;
     c_pro = c_pro >= 0 ? bench_proc_cpu(o.prosody_pid) - c_pro : -1;
     c_lob = c_lob >= 0 ? bench_proc_cpu(o.lobbyd_pid) - c_lob : -1;
+    if (o.signal_prosody && kill(o.prosody_pid, SIGUSR2) != 0)
+        bench_die("cannot signal Prosody");
 
     qsort(latencies, (size_t)n_lat, sizeof(*latencies), cmp_double);
     printf("RESULT label=%s transport=websocket clients=%d inflight=%d rooms=%d done=%d failed=%d "
