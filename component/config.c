@@ -81,7 +81,8 @@ static const struct opt opts[] = {
     {"before_host", OPT_ENUM, O(before_host), 0, 0, "allow", before_hosts, false,
      "guests of a room no host (owner token or owner, not a service_jid) has joined yet: allow "
      "(as if there were one), wait (in its lobby; the first host sees them all) or deny; a guest "
-     "never creates the room then. List Jicofo's JID in service_jid so it is nobody's host"},
+     "never creates the room then. List Jicofo's JID in service_jid so it is nobody's host. "
+     "Until a room's host has been in, the bridge asks lobbyd about every join into it"},
     {"lobby_max_waiting", OPT_UINT, O(max_waiting_per_room), 1, 10000, "10000", NULL, false,
      "knockers one meeting's lobby holds; the next is refused (\"this meeting's lobby is full\") "
      "until someone leaves it"},
@@ -100,7 +101,9 @@ static const struct opt opts[] = {
      "lobby on and the user would knock"},
     {"ask_tokenless_joins", OPT_BOOL, O(ask_tokenless_joins), 0, 0, "no", NULL, false,
      "yes: the bridge asks lobbyd about every join, and lobbyd logs a verdict for each; no: joins "
-     "without a token into rooms whose lobby is off (always allowed unchanged) skip the round trip"},
+     "without a token into rooms whose lobby is off and that have no password (allowed "
+     "unchanged) skip the round trip, except into a room still waiting for its host "
+     "(before_host) and, with lobby_default or before_host, the join that creates a room"},
     {"service_jid", OPT_LIST, O(service_jids), 0, 0, NULL, NULL, false,
      "bare JID or domain of a service that bypasses the lobby (recorder, SIP gateway); repeatable"},
     {"admin_jid", OPT_LIST, O(admin_jids), 0, 0, NULL, NULL, false,
