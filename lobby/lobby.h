@@ -473,9 +473,11 @@ struct lobby_meeting {
 struct lobby_waiting {
     const char *nick;                  /* lobby-room nick */
     const char *real_jid;
-    const char *name;                  /* display name, or NULL */
+    const char *name;                  /* display name moderators are shown, or NULL */
+    const char *email;                 /* e-mail moderators are shown, or NULL */
     uint64_t waited_ms;
     bool approved;                     /* let in, its join still to come */
+    bool verified;                     /* sent here by a valid token (verified='token') */
 };
 
 /*

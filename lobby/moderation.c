@@ -187,8 +187,9 @@ static int walk_meeting(const struct lobby_hnode *n, void *arg)
     TAILQ_FOREACH(w, &r->queue, queue) {
         struct lobby_waiting lw = {
             .nick = w->nick, .real_jid = w->real_jid, .name = room_waiter_shown_name(w),
+            .email = room_waiter_shown_email(w),
             .waited_ms = mw->now_ms > w->knock_ms ? mw->now_ms - w->knock_ms : 0,
-            .approved = w->approved,
+            .approved = w->approved, .verified = w->verified,
         };
 
         if ((rc = mw->waiter(mw->arg, &m, &lw)) != 0)

@@ -930,6 +930,7 @@ struct listed {
     int meetings, waiters;
     char nick[32];
     bool lobby_on;
+    bool has_email, verified;
 };
 
 static int count_meeting(void *arg, const struct lobby_meeting *m)
@@ -948,6 +949,8 @@ static int count_waiter(void *arg, const struct lobby_meeting *m, const struct l
     (void)m;
     l->waiters++;
     snprintf(l->nick, sizeof(l->nick), "%s", w->nick);
+    l->has_email = w->email != NULL;
+    l->verified = w->verified;
     return 0;
 }
 
@@ -982,6 +985,8 @@ static void test_operator(void **state)
     assert_int_equal(l.waiters, 1);
     assert_true(l.lobby_on);
     assert_string_equal(l.nick, "gggg");
+    assert_false(l.has_email);         /* none typed, no token */
+    assert_false(l.verified);
     /* Admit by lobby nick: an admission, the grant, and the invitation. */
     assert_int_equal(lobby_operator_admit(lb, LOBBY, "nobody", ops, 7000, &a), 0);
     assert_int_equal(lobby_operator_admit(lb, LOBBY, "gggg", ops, 7000, &a), 1);

@@ -4,8 +4,9 @@
  * token's name and e-mail; the knock into that meeting's lobby makes the
  * waiter verified, and the presences moderators get show the token's
  * name and e-mail in place of typed ones. Nothing the knock carries, and
- * no token for another meeting, makes a waiter verified. The mark
- * survives lobby_save() / lobby_restore().
+ * no token for another meeting, makes a waiter verified. The admin list
+ * shows the same name, e-mail and mark. The mark survives lobby_save() /
+ * lobby_restore().
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,10 +153,40 @@ static struct lobby *meeting(struct lobby_actions *a)
     return lb;
 }
 
+/* The admin list (lobby_each_meeting) shows each waiter as moderators see
+ * it: the shown name and e-mail, and whether a token vouched for it. */
+static int listed_waiter(void *arg, const struct lobby_meeting *m, const struct lobby_waiting *w)
+{
+    size_t *seen = arg;
+
+    if (strcmp(m->room, ROOM) != 0)
+        fail_msg("waiter %s listed under %s", w->nick, m->room);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (strcmp(steps[i].jid, w->real_jid) != 0)
+            continue;
+        expect_str("listed name", i, w->name, steps[i].want_nick);
+        expect_str("listed email", i, w->email, steps[i].want_email);
+        if (w->verified != (steps[i].want == LOBBY_VERIFIED_TOKEN))
+            fail_msg("step %zu (%s): listed verified %d", i, steps[i].name, (int)w->verified);
+        (*seen)++;
+        return 0;
+    }
+    fail_msg("listed waiter %s is no step's", w->real_jid);
+    return -1;
+}
+
+static int listed_meeting(void *arg, const struct lobby_meeting *m)
+{
+    (void)arg;
+    (void)m;
+    return 0;
+}
+
 static void test_steps(void **state)
 {
     struct lobby_actions a;
     struct lobby *lb;
+    size_t seen = 0;
 
     (void)state;
     memset(long_name, 'n', sizeof(long_name) - 1);
@@ -163,6 +194,8 @@ static void test_steps(void **state)
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
         knock(lb, i, &a);
     lobby_actions_clear(&a);
+    assert_int_equal(lobby_each_meeting(lb, 5000, listed_meeting, listed_waiter, &seen), 0);
+    assert_int_equal(seen, sizeof(steps) / sizeof(steps[0]));
     lobby_free(lb);
 }
 
