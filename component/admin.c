@@ -5,6 +5,7 @@
  * submitted form runs it. Every run and every refusal is logged with who
  * asked.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -51,12 +52,16 @@ static const struct adhoc_field lobby_fields[] = {
     { NULL, NULL, NULL, NULL, false },
 };
 
+/* A waiter's name and e-mail are what moderators are shown; "verified"
+ * mirrors the lobby presence's verified='token|none' as "token" or "no". */
 static const char *const list_columns[] = {
-    "room", "lobby", "host", "nick", "name", "jid", "waited_s", "state",
+    "room", "lobby", "host", "nick", "name", "email", "verified", "jid", "waited_s", "state",
 };
 static const char *const list_labels[] = {
-    "Meeting", "Lobby", "Host present", "Nick", "Name", "JID", "Waiting (s)", "State",
+    "Meeting", "Lobby", "Host present", "Nick", "Name", "E-mail", "Verified", "JID",
+    "Waiting (s)", "State",
 };
+static_assert(sizeof(list_columns) == sizeof(list_labels), "a label for every column");
 #define LIST_COLUMNS (sizeof(list_columns) / sizeof(list_columns[0]))
 
 static void refuse(struct adhoc_reply *reply, const char *type, const char *condition,
@@ -130,6 +135,8 @@ static int list_waiter(void *arg, const struct lobby_meeting *m, const struct lo
     add_meeting_cells(lw->a, m);
     add_cell(lw->a, w->nick);
     add_cell(lw->a, w->name);
+    add_cell(lw->a, w->email);
+    add_cell(lw->a, w->verified ? "token" : "no");
     add_cell(lw->a, w->real_jid);
     add_cell(lw->a, waited);
     add_cell(lw->a, w->approved ? "admitted, joining" : "waiting");

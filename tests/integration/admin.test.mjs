@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { useStack, verdictLine } from "./lib/stack.mjs";
 import { NS, xml } from "./lib/client.mjs";
-import { mint } from "./lib/token.mjs";
+import { mint, mintLocal } from "./lib/token.mjs";
 import { clientPool, rand } from "./lib/util.mjs";
 import { assertLobbyError, hex8, isInviteFrom, statuses } from "./lib/lobby.mjs";
 
@@ -57,8 +57,9 @@ describe("admin commands", { timeout: 90000 }, () => {
 		await s.stack.waitLog("lobbyd", (l) => l.includes("config: reload"), { offset: mark });
 	}
 
-	// A meeting an owner has opened (lobby on by default), with one guest knocking.
-	async function meetingWithKnocker(name = "Guest") {
+	// A meeting an owner has opened (lobby on by default), with one guest knocking (EMAIL: the
+	// e-mail it types, as Jitsi Meet announces it after the knock).
+	async function meetingWithKnocker(name = "Guest", { email } = {}) {
 		const node = `adm-${rand()}`;
 		const room = `${node}@${env().MUC_DOMAIN}`, lobby = `${node}@${env().LOBBY_DOMAIN}`;
 		const owner = await connect({ token: mint(s.stack, { room: node, moderator: true, name: "Owner" }) });
@@ -67,7 +68,7 @@ describe("admin commands", { timeout: 90000 }, () => {
 		const guest = await connect();
 		assertLobbyError(await guest.join(room, { displayName: name }), lobby);
 		const nick = hex8();
-		assert.ok((await guest.joinLobby(lobby, { nick, displayName: name })).ok);
+		assert.ok((await guest.joinLobby(lobby, { nick, displayName: name, email })).ok);
 		return { node, room, lobby, owner, guest, nick };
 	}
 
@@ -92,13 +93,29 @@ describe("admin commands", { timeout: 90000 }, () => {
 			{ offset: mark });
 	});
 
-	test("list-lobbies shows who waits where; admit lets the guest in with the stock invitation", async () => {
-		const m = await meetingWithKnocker("Listed Guest");
+	test("list-lobbies shows who waits where, as moderators see them; admit lets the guest in with the stock invitation", async () => {
+		const m = await meetingWithKnocker("Listed Guest", { email: "typed@guest.example" });
+		// A second knocker whose token vouches for its name and e-mail: those are listed, not the typed ones.
+		const known = await connect({ token: mintLocal(s.stack, { room: m.node, claims: { context: { user: {
+			id: `u-${rand()}`, name: "Known Knocker", email: "known@example.com" } } } }) });
+		assertLobbyError(await known.join(m.room, { displayName: "typed name" }), m.lobby);
+		const knownNick = hex8();
+		assert.ok((await known.joinLobby(m.lobby, { nick: knownNick, displayName: "typed name",
+			email: "typed@known.example" })).ok);
+
 		const list = await command(ops, lobbyd(), "list-lobbies");
 		completed(list);
-		const row = rows(list).find((r) => r.room === m.room);
-		assert.deepEqual(row && [row.lobby, row.host, row.nick, row.name, row.jid, row.state],
-			["on", "yes", m.nick, "Listed Guest", m.guest.jid, "waiting"], `${list}`);
+		const reported = list.getChild("x", NS.data).getChild("reported").getChildren("field").map((f) => f.attrs.var);
+		assert.deepEqual(reported, ["room", "lobby", "host", "nick", "name", "email", "verified", "jid", "waited_s",
+			"state"], `${list}`);
+		const row = (nick) => {
+			const r = rows(list).find((x) => x.room === m.room && x.nick === nick);
+			return r && [r.lobby, r.host, r.nick, r.name, r.email, r.verified, r.jid, r.state];
+		};
+		assert.deepEqual(row(m.nick), ["on", "yes", m.nick, "Listed Guest", "typed@guest.example", "no", m.guest.jid,
+			"waiting"], `${list}`);
+		assert.deepEqual(row(knownNick), ["on", "yes", knownNick, "Known Knocker", "known@example.com", "token",
+			known.jid, "waiting"], `${list}`);
 
 		const mark = s.stack.mark("lobbyd");
 		const note = completed(await command(ops, lobbyd(), "admit", { room: m.node, nick: m.nick }));
