@@ -255,9 +255,10 @@ static void join_admission(const struct room *r, const char *real_jid,
     }
 }
 
-/* Record what the verdict means for the state. Returns 0 or -1 (errno). */
+/* Record what the verdict means for the state; *recorded gets the room when
+ * one was recorded (found or added). Returns 0 or -1 (errno). */
 static int join_record(struct lobby *lb, const struct lobby_join *join,
-                       struct lobby_verdict *v, uint64_t now_ms)
+                       struct lobby_verdict *v, uint64_t now_ms, const struct room **recorded)
 {
     struct room *r;
 
@@ -268,6 +269,7 @@ static int join_record(struct lobby *lb, const struct lobby_join *join,
     r = lobby_find_or_add(lb, join->room);
     if (r == NULL)
         return errno == ENOMEM ? -1 : 0;
+    *recorded = r;
     if (v->action == LOBBY_KNOCK) {
         /* Prosody's room is members-only: its lobby room must take knocks. */
         r->enabled = true;
@@ -336,16 +338,14 @@ int lobby_on_join(struct lobby *lb, const struct lobby_join *join,
     room_facts(lb, r, &f);
     join_admission(r, join->real_jid, now_ms, &f);
     policy_decide(&f, out);
-    if (join_record(lb, join, out, now_ms) != 0) {
+    if (join_record(lb, join, out, now_ms, &r) != 0) {
         verdict_internal_error(out, ENOMEM);
         return -1;
     }
     /* This verdict may have given a room its own before_host, or its host. */
+    room_facts(lb, r, &f);
     out->ask = policy_ask_scope(&lb->cfg, lb->strict_rooms);
-    r = lobby_find_main(lb, join->room);
-    out->ask_room = policy_room_waits_for_host(
-        r != NULL && r->has_before_host ? r->before_host : lb->cfg.before_host,
-        r != NULL && r->hosted);
+    out->ask_room = policy_room_waits_for_host(policy_before_host(&f), f.hosted);
     return 0;
 }
 
