@@ -32,10 +32,31 @@ static void room_drain(struct lobby_hnode *n, void *arg)
     room_free(LOBBY_HASH_ENTRY(n, struct room, by_node));
 }
 
+/* Free the first 'n' strings of 'v', and 'v'. */
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Copy the 'n' strings of 'src' into a new array at *dst, counting each
+ * copy in *count as it is made, so that free_strings(*dst, *count) frees
+ * what a failure left. Returns 0, or -1 when out of memory. */
+static int copy_strings(char ***dst, size_t *count, const char *const *src, size_t n)
+{
+    if (n > 0 && (*dst = calloc(n, sizeof(char *))) == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (((*dst)[i] = strdup(src[i])) == NULL)
+            return -1;
+        (*count)++;
+    }
+    return 0;
+}
+
 void lobby_free(struct lobby *lb)
 {
-    size_t i;
-
     if (lb == NULL)
         return;
     lobby_hash_drain(&lb->rooms, room_drain, NULL);
@@ -43,16 +64,8 @@ void lobby_free(struct lobby *lb)
     rate_release(&lb->knocks_by_identity);
     rate_release(&lb->knocks_by_ip);
     rate_facts_release(&lb->sent);
-    if (lb->service_jids != NULL) {
-        for (i = 0; i < lb->cfg.n_service_jids; i++)
-            free(lb->service_jids[i]);
-    }
-    free(lb->service_jids);
-    if (lb->allow_issuers != NULL) {
-        for (i = 0; i < lb->cfg.n_room_allow_issuers; i++)
-            free(lb->allow_issuers[i]);
-    }
-    free(lb->allow_issuers);
+    free_strings(lb->service_jids, lb->cfg.n_service_jids);
+    free_strings(lb->allow_issuers, lb->cfg.n_room_allow_issuers);
     free(lb->admit);
     free(lb->lobby_message);
     free(lb->lobby_domain);
@@ -84,28 +97,11 @@ struct lobby *lobby_new(const struct lobby_config *cfg)
     lb->lobby_domain = strdup(cfg->lobby_domain);
     if (lb->lobby_domain == NULL)
         goto out;
-    if (cfg->n_service_jids > 0) {
-        lb->service_jids = calloc(cfg->n_service_jids, sizeof(char *));
-        if (lb->service_jids == NULL)
-            goto out;
-    }
-    for (i = 0; i < cfg->n_service_jids; i++) {
-        lb->service_jids[i] = strdup(cfg->service_jids[i]);
-        if (lb->service_jids[i] == NULL)
-            goto out;
-        lb->cfg.n_service_jids++;
-    }
-    if (cfg->n_room_allow_issuers > 0) {
-        lb->allow_issuers = calloc(cfg->n_room_allow_issuers, sizeof(char *));
-        if (lb->allow_issuers == NULL)
-            goto out;
-    }
-    for (i = 0; i < cfg->n_room_allow_issuers; i++) {
-        lb->allow_issuers[i] = strdup(cfg->room_allow_issuers[i]);
-        if (lb->allow_issuers[i] == NULL)
-            goto out;
-        lb->cfg.n_room_allow_issuers++;
-    }
+    if (copy_strings(&lb->service_jids, &lb->cfg.n_service_jids, cfg->service_jids,
+                     cfg->n_service_jids) != 0 ||
+        copy_strings(&lb->allow_issuers, &lb->cfg.n_room_allow_issuers,
+                     cfg->room_allow_issuers, cfg->n_room_allow_issuers) != 0)
+        goto out;
     if (cfg->n_admit_rules > 0) {
         char why[8];
 
